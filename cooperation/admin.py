@@ -1,3 +1,405 @@
-from django.contrib import admin
+"""The editors' admin: every record searchable, filterable and linked to its relations."""
 
-# Register your models here.
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, Era, Event, Initiative, Party, Section, Source, Threat
+
+admin.site.site_header = _("US–Mexico defense cooperation: editors")
+admin.site.site_title = _("Defense cooperation records")
+admin.site.index_title = _("Records")
+
+
+def admin_url(obj):
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def admin_link(obj):
+    if obj is None:
+        return "–"
+    return format_html('<a href="{}">{}</a>', admin_url(obj), obj)
+
+
+def admin_links(objects):
+    """Links to the admin pages of ``objects``, one a line, or a dash when there are none."""
+    objects = list(objects)
+    if not objects:
+        return "–"
+    return format_html_join(
+        format_html("<br>"), '<a href="{}">{}</a>', ((admin_url(obj), obj) for obj in objects)
+    )
+
+
+def related_links(accessor, description):
+    """A read-only field listing the records reached through ``accessor`` as admin links."""
+
+    @admin.display(description=description)
+    def display(self, obj):
+        if obj.pk is None:
+            return "–"
+        return admin_links(getattr(obj, accessor).all())
+
+    display.__name__ = f"{accessor}_links"
+    return display
+
+
+def partial_date_column(name, description):
+    """A changelist column showing a partial date at its precision and sorting by its date."""
+
+    @admin.display(description=description, ordering=f"{name}_date")
+    def display(self, obj):
+        return getattr(obj, name) or "–"
+
+    display.__name__ = f"{name}_display"
+    return display
+
+
+def link_column(name, description, ordering):
+    """A changelist column linking to the admin page of the record in foreign key ``name``."""
+
+    @admin.display(description=description, ordering=ordering)
+    def display(self, obj):
+        return admin_link(getattr(obj, name))
+
+    display.__name__ = f"{name}_link"
+    return display
+
+
+TIMESTAMPS = (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]})
+TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources"]})
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What every record's admin shares: search, slugs from titles, timestamps, sources."""
+
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["sources"]
+    list_per_page = 50
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "author", "publisher", "published_display", "cites"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "author", "publisher", "url"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "era_set_links",
+        "agreement_set_links",
+        "initiative_set_links",
+        "event_set_links",
+        "threat_set_links",
+        "party_set_links",
+        "section_set_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "author", "publisher", "url"]}),
+        (_("Date"), {"fields": ["published_date", "published_precision"]}),
+        (None, {"fields": ["description"]}),
+        (
+            _("Cited by"),
+            {
+                "fields": [
+                    "era_set_links",
+                    "agreement_set_links",
+                    "initiative_set_links",
+                    "event_set_links",
+                    "threat_set_links",
+                    "party_set_links",
+                    "section_set_links",
+                ]
+            },
+        ),
+        TIMESTAMPS,
+    ]
+
+    published_display = partial_date_column("published", _("published"))
+    era_set_links = related_links("era_set", _("eras"))
+    agreement_set_links = related_links("agreement_set", _("agreements"))
+    initiative_set_links = related_links("initiative_set", _("initiatives"))
+    event_set_links = related_links("event_set", _("events"))
+    threat_set_links = related_links("threat_set", _("threats"))
+    party_set_links = related_links("party_set", _("parties"))
+    section_set_links = related_links("section_set", _("article sections"))
+
+    def get_queryset(self, request):
+        # One query for the changelist's citation counts; each count is its own subquery so
+        # that the joins do not multiply one another.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                agreement_citations=Count("agreement", distinct=True),
+                initiative_citations=Count("initiative", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("cited by agreements / initiatives"))
+    def cites(self, obj):
+        return f"{obj.agreement_citations} / {obj.initiative_citations}"
+
+
+@admin.register(Party)
+class PartyAdmin(RecordAdmin):
+    list_display = ["title", "abbreviation", "kind", "country", "updated_at"]
+    list_filter = ["kind", "country"]
+    search_fields = ["title", "slug", "abbreviation", "summary"]
+    readonly_fields = [
+        *RecordAdmin.readonly_fields,
+        "agreements_links",
+        "initiatives_links",
+        "events_links",
+        "sections_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "abbreviation", "kind", "country"]}),
+        TEXT,
+        (
+            _("Takes part in"),
+            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+        ),
+        TIMESTAMPS,
+    ]
+
+    agreements_links = related_links("agreements", _("agreements"))
+    initiatives_links = related_links("initiatives", _("initiatives"))
+    events_links = related_links("events", _("events"))
+    sections_links = related_links("sections", _("article sections"))
+
+
+@admin.register(Era)
+class EraAdmin(RecordAdmin):
+    list_display = ["title", "start_year", "end_year", "agreement_count", "initiative_count"]
+    search_fields = ["title", "slug", "summary"]
+    readonly_fields = [
+        *RecordAdmin.readonly_fields,
+        "agreements_links",
+        "initiatives_links",
+        "events_links",
+        "sections_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "start_year", "end_year"]}),
+        TEXT,
+        (
+            _("In this era"),
+            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+        ),
+        TIMESTAMPS,
+    ]
+
+    agreements_links = related_links("agreements", _("agreements"))
+    initiatives_links = related_links("initiatives", _("initiatives"))
+    events_links = related_links("events", _("events"))
+    sections_links = related_links("sections", _("article sections"))
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                agreement_total=Count("agreements", distinct=True),
+                initiative_total=Count("initiatives", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("agreements"), ordering="agreement_total")
+    def agreement_count(self, obj):
+        return obj.agreement_total
+
+    @admin.display(description=_("initiatives"), ordering="initiative_total")
+    def initiative_count(self, obj):
+        return obj.initiative_total
+
+
+@admin.register(Threat)
+class ThreatAdmin(RecordAdmin):
+    list_display = ["title", "category", "updated_at"]
+    list_filter = ["category"]
+    readonly_fields = [
+        *RecordAdmin.readonly_fields,
+        "agreements_links",
+        "initiatives_links",
+        "events_links",
+        "sections_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "category"]}),
+        TEXT,
+        (
+            _("Addressed by"),
+            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+        ),
+        TIMESTAMPS,
+    ]
+
+    agreements_links = related_links("agreements", _("agreements"))
+    initiatives_links = related_links("initiatives", _("initiatives"))
+    events_links = related_links("events", _("events"))
+    sections_links = related_links("sections", _("article sections"))
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "scope",
+        "status",
+        "era_link",
+        "signed_display",
+        "updated_at",
+    ]
+    list_filter = ["status", "kind", "scope", "era", "threats"]
+    list_select_related = ["era"]
+    search_fields = ["title", "slug", "summary", "parties__title", "parties__abbreviation"]
+    autocomplete_fields = ["era", "parties", "threats", "supersedes", "sources"]
+    readonly_fields = [
+        *RecordAdmin.readonly_fields,
+        "superseded_by_links",
+        "initiatives_links",
+        "sections_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "scope", "status", "era"]}),
+        (_("Who and what"), {"fields": ["parties", "threats", "supersedes"]}),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    ("signed_date", "signed_precision"),
+                    ("in_force_date", "in_force_precision"),
+                    ("ended_date", "ended_precision"),
+                ],
+                "description": _(
+                    "A date known only to the year or month is entered as its first day "
+                    "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision."
+                ),
+            },
+        ),
+        TEXT,
+        (
+            _("Related records"),
+            {"fields": ["superseded_by_links", "initiatives_links", "sections_links"]},
+        ),
+        TIMESTAMPS,
+    ]
+
+    era_link = link_column("era", _("era"), "era__start_year")
+    signed_display = partial_date_column("signed", _("signed"))
+    superseded_by_links = related_links("superseded_by", _("superseded by"))
+    initiatives_links = related_links("initiatives", _("initiatives under it"))
+    sections_links = related_links("sections", _("article sections"))
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(RecordAdmin):
+    list_display = [
+        "title",
+        "category",
+        "status",
+        "era_link",
+        "agreement_link",
+        "started_display",
+        "updated_at",
+    ]
+    list_filter = ["category", "status", "era", "threats"]
+    list_select_related = ["era", "agreement"]
+    search_fields = ["title", "slug", "summary", "participants__title"]
+    autocomplete_fields = ["era", "agreement", "participants", "threats", "sources"]
+    readonly_fields = [*RecordAdmin.readonly_fields, "sections_links"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "category", "status", "era", "agreement"]}),
+        (_("Who and what"), {"fields": ["participants", "threats"]}),
+        (
+            _("Dates"),
+            {"fields": [("started_date", "started_precision"), ("ended_date", "ended_precision")]},
+        ),
+        TEXT,
+        (_("Related records"), {"fields": ["sections_links"]}),
+        TIMESTAMPS,
+    ]
+
+    era_link = link_column("era", _("era"), "era__start_year")
+    agreement_link = link_column("agreement", _("agreement"), "agreement__title")
+    started_display = partial_date_column("started", _("started"))
+    sections_links = related_links("sections", _("article sections"))
+
+
+@admin.register(Event)
+class EventAdmin(RecordAdmin):
+    list_display = ["title", "era_link", "started_display", "updated_at"]
+    list_filter = ["era"]
+    list_select_related = ["era"]
+    autocomplete_fields = ["era", "parties", "threats", "sources"]
+    readonly_fields = [*RecordAdmin.readonly_fields, "sections_links"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "era"]}),
+        (_("Who and what"), {"fields": ["parties", "threats"]}),
+        (
+            _("Dates"),
+            {"fields": [("started_date", "started_precision"), ("ended_date", "ended_precision")]},
+        ),
+        TEXT,
+        (_("Related records"), {"fields": ["sections_links"]}),
+        TIMESTAMPS,
+    ]
+
+    era_link = link_column("era", _("era"), "era__start_year")
+    started_display = partial_date_column("started", _("date"))
+    sections_links = related_links("sections", _("article sections"))
+
+
+class ChildSectionInline(admin.TabularInline):
+    model = Section
+    fk_name = "parent"
+    fields = ["position", "title", "slug", "kind", "heading_in_article"]
+    prepopulated_fields = {"slug": ["title"]}
+    extra = 0
+    show_change_link = True
+    verbose_name = _("section of this part")
+    verbose_name_plural = _("sections of this part")
+
+
+@admin.register(Section)
+class SectionAdmin(RecordAdmin):
+    list_display = ["title", "kind", "parent_link", "position", "heading_in_article"]
+    list_filter = ["kind", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["title", "slug", "summary", "body"]
+    autocomplete_fields = [
+        "parent",
+        "eras",
+        "agreements",
+        "initiatives",
+        "threats",
+        "events",
+        "parties",
+        "sources",
+    ]
+    inlines = [ChildSectionInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "parent", "position", "heading_in_article"]}),
+        TEXT,
+        (
+            _("Records this section discusses"),
+            {"fields": ["eras", "agreements", "initiatives", "threats", "events", "parties"]},
+        ),
+        TIMESTAMPS,
+    ]
+
+    parent_link = link_column("parent", _("part"), "parent__position")
+
+    def get_inlines(self, request, obj):
+        # Only the parts have sections under them.
+        if obj is not None and obj.parent_id is None:
+            return self.inlines
+        return []

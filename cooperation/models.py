@@ -36,9 +36,9 @@ class PartialDate:
         return f"PartialDate({self.date.isoformat()!r}, {self.precision!r})"
 
     def __eq__(self, other):
-        return (
-            isinstance(other, PartialDate)
-            and (self.date, self.precision) == (other.date, other.precision)
+        return isinstance(other, PartialDate) and (self.date, self.precision) == (
+            other.date,
+            other.precision,
         )
 
     def __hash__(self):
@@ -91,9 +91,7 @@ def partial_date_constraint(model_name, name):
 
 
 def precision_field(verbose_name):
-    return models.CharField(
-        verbose_name, max_length=5, choices=DatePrecision.choices, blank=True
-    )
+    return models.CharField(verbose_name, max_length=5, choices=DatePrecision.choices, blank=True)
 
 
 def validate_date_order(instance, first, last):
@@ -142,7 +140,9 @@ class Record(TimeStamped):
     editorial_note = models.TextField(
         _("editorial note"),
         blank=True,
-        help_text=_("Where the source article and the public record differ: what the record shows."),
+        help_text=_(
+            "Where the source article and the public record differ: what the record shows."
+        ),
     )
     sources = models.ManyToManyField("Source", verbose_name=_("sources"), blank=True)
 
@@ -174,11 +174,12 @@ class SourceKind(models.TextChoices):
     REFERENCE = "reference", _("reference work")
 
 
+CITING_ACCESSORS = ("era_set", "agreement_set", "initiative_set", "event_set", "threat_set")
+
+
 class SourceQuerySet(SlugQuerySet):
     def for_bibliography(self):
-        return self.prefetch_related(
-            "era_set", "agreement_set", "initiative_set", "threat_set", "event_set"
-        )
+        return self.prefetch_related(*CITING_ACCESSORS)
 
 
 class Source(TimeStamped):
@@ -214,6 +215,10 @@ class Source(TimeStamped):
     @property
     def published(self):
         return partial_date(self, "published")
+
+    def citing_records(self):
+        """The records that cite this source (prefetched by ``for_bibliography()``)."""
+        return [record for accessor in CITING_ACCESSORS for record in getattr(self, accessor).all()]
 
     def clean(self):
         errors = validate_partial_dates(self, "published")
@@ -441,7 +446,9 @@ class Agreement(Record):
         errors = validate_partial_dates(self, *self.DATES)
         errors |= validate_date_order(self, "signed", "ended")
         errors |= validate_date_order(self, "in_force", "ended")
-        if self.supersedes_id and self.pk:
+        if self.supersedes_id and self.supersedes_id == self.pk:
+            errors["supersedes"] = _("An agreement cannot supersede itself.")
+        elif self.supersedes_id and self.pk:
             # Follow the chain of what this supersedes: meeting this agreement again is a cycle.
             seen = {self.pk}
             current = self.supersedes_id
@@ -695,15 +702,20 @@ class Section(Record):
     def clean(self):
         if self.parent_id and self.parent.parent_id:
             raise ValidationError(
-                {"parent": _("Sections sit directly under a part: the part chosen is itself a section.")}
+                {
+                    "parent": _(
+                        "Sections sit directly under a part: the part chosen is itself a section."
+                    )
+                }
             )
         top_level = self.kind in (SectionKind.INTRODUCTION, SectionKind.PART)
         if top_level and self.parent_id:
-            raise ValidationError({"parent": _("The introduction and the parts have no part above them.")})
+            raise ValidationError(
+                {"parent": _("The introduction and the parts have no part above them.")}
+            )
         if not top_level and not self.parent_id:
             raise ValidationError({"parent": _("Choose the part this section belongs to.")})
 
 
 #: The public record types, in the order pages and imports treat them.
 RECORD_MODELS = (Era, Party, Threat, Agreement, Initiative, Event, Section)
-

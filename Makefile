@@ -1,0 +1,70 @@
+# The project's commands. `make run` and `make test` set everything up on a fresh clone.
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+MANAGE := $(PYTHON) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Django 6 needs Python 3.12 or newer: use the first one found on PATH, then under pyenv.
+FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
+		$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[234]*/bin/python3.1[234] 2>/dev/null | sort -rV); do \
+	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo $$candidate; break; fi; done
+
+.PHONY: help install setup run superuser test lint format lock clean
+
+help:
+	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
+	@echo "make test       set up and run the test suite"
+	@echo "make lint       ruff (lint and format check) and the migrations check"
+	@echo "make superuser  create an admin account of your own"
+	@echo "make format     apply ruff's formatting and safe fixes"
+	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
+
+# The virtual environment is rebuilt whenever the lock file changes.
+$(VENV)/installed: requirements.lock
+	@python=$$($(FIND_PYTHON)); \
+	if [ -z "$$python" ]; then \
+		echo "No Python 3.12 or newer found (tried python3.14, python3.13, python3.12 and pyenv's versions)." >&2; \
+		echo "Install Python 3.12+ and run make again." >&2; exit 1; fi; \
+	if [ ! -x $(PYTHON) ] || ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$python"; rm -rf $(VENV); $$python -m venv $(VENV); fi
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
+
+install: $(VENV)/installed
+
+# Migrates, and loads the article only into a database that has no records yet, so editors'
+# changes are never overwritten.
+setup: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_article
+	$(MANAGE) ensure_dev_superuser
+
+run: setup
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+superuser: install
+	$(MANAGE) createsuperuser
+
+test: setup
+	$(MANAGE) check
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: install
+	$(PYTHON) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --group dev --generate-hashes --universal \
+		--python-version 3.12 --no-header -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""factory_boy factories for every record, with sensible relations."""
+
+import datetime
+
+import factory
+
+from cooperation import models
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Source
+        django_get_or_create = ["slug"]
+
+    title = factory.Sequence(lambda n: f"Source {n}")
+    slug = factory.Sequence(lambda n: f"source-{n}")
+    kind = models.SourceKind.SCHOLARSHIP
+
+
+class RecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Record {n}")
+    slug = factory.Sequence(lambda n: f"record-{n}")
+    summary = "A summary."
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sources.set(extracted)
+
+
+class PartyFactory(RecordFactory):
+    class Meta:
+        model = models.Party
+
+    title = factory.Sequence(lambda n: f"Party {n}")
+    slug = factory.Sequence(lambda n: f"party-{n}")
+    kind = models.PartyKind.STATE
+    country = models.Country.OTHER
+
+
+class EraFactory(RecordFactory):
+    class Meta:
+        model = models.Era
+
+    title = factory.Sequence(lambda n: f"Era {n}")
+    slug = factory.Sequence(lambda n: f"era-{n}")
+    start_year = factory.Sequence(lambda n: 1900 + n % 100)
+    end_year = factory.LazyAttribute(lambda era: era.start_year + 5)
+
+
+class ThreatFactory(RecordFactory):
+    class Meta:
+        model = models.Threat
+
+    title = factory.Sequence(lambda n: f"Threat {n}")
+    slug = factory.Sequence(lambda n: f"threat-{n}")
+    category = models.ThreatCategory.CRIME
+
+
+class AgreementFactory(RecordFactory):
+    class Meta:
+        model = models.Agreement
+
+    title = factory.Sequence(lambda n: f"Agreement {n}")
+    slug = factory.Sequence(lambda n: f"agreement-{n}")
+    kind = models.AgreementKind.TREATY
+    scope = models.Scope.BILATERAL
+    status = models.AgreementStatus.IN_FORCE
+    era = factory.SubFactory(EraFactory)
+    signed_date = datetime.date(1947, 9, 2)
+    signed_precision = models.DatePrecision.DAY
+
+    @factory.post_generation
+    def parties(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.parties.set(extracted)
+
+    @factory.post_generation
+    def threats(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.threats.set(extracted)
+
+
+class InitiativeFactory(RecordFactory):
+    class Meta:
+        model = models.Initiative
+
+    title = factory.Sequence(lambda n: f"Initiative {n}")
+    slug = factory.Sequence(lambda n: f"initiative-{n}")
+    category = models.InitiativeCategory.JOINT_TRAINING
+    status = models.InitiativeStatus.ONGOING
+    era = factory.SubFactory(EraFactory)
+    started_date = datetime.date(2004, 1, 1)
+    started_precision = models.DatePrecision.YEAR
+
+    @factory.post_generation
+    def participants(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.participants.set(extracted)
+
+    @factory.post_generation
+    def threats(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.threats.set(extracted)
+
+
+class EventFactory(RecordFactory):
+    class Meta:
+        model = models.Event
+
+    title = factory.Sequence(lambda n: f"Event {n}")
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    started_date = datetime.date(1914, 4, 1)
+    started_precision = models.DatePrecision.MONTH
+
+
+class SectionFactory(RecordFactory):
+    class Meta:
+        model = models.Section
+
+    title = factory.Sequence(lambda n: f"Part {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    kind = models.SectionKind.PART
+    position = factory.Sequence(lambda n: n + 1)

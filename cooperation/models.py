@@ -154,11 +154,11 @@ class Record(TimeStamped):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse(f"cooperation:{self._meta.model_name}-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 # --- Sources and parties ---------------------------------------------------------------------
@@ -206,11 +206,11 @@ class Source(TimeStamped):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return f"{reverse('cooperation:source-list')}#{self.slug}"
+
+    def natural_key(self):
+        return (self.slug,)
 
     @property
     def published(self):

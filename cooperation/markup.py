@@ -8,6 +8,10 @@ the article's own wording is kept while each record it mentions is linked.
 import re
 from dataclasses import dataclass
 
+import markdown
+import nh3
+from django.utils.safestring import mark_safe
+
 RECORD_LINK = re.compile(r"\[\[(?P<type>[a-z]+):(?P<slug>[-a-z0-9]+)(?:\|(?P<text>[^\]]+))?\]\]")
 
 
@@ -29,3 +33,48 @@ def record_links(text):
 def plain_text(text):
     """``text`` with each record link replaced by the words it shows (its text, or its slug)."""
     return RECORD_LINK.sub(lambda match: match["text"] or match["slug"], text)
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "cite", "code", "em", "h2", "h3", "h4", "hr", "li", "ol",
+    "p", "pre", "strong", "sub", "sup", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+
+
+def linkable_models():
+    from . import models
+
+    return {model._meta.model_name: model for model in models.RECORD_MODELS}
+
+
+def resolve_links(*texts):
+    """{(type, slug): record} for every record linked from ``texts``: one query per type."""
+    wanted = {}
+    for text in texts:
+        for link in record_links(text or ""):
+            wanted.setdefault(link.type, set()).add(link.slug)
+    models = linkable_models()
+    found = {}
+    for type_, slugs in wanted.items():
+        if type_ in models:
+            for record in models[type_].objects.filter(slug__in=slugs).only("slug", "title"):
+                found[type_, record.slug] = record
+    return found
+
+
+def render(text, records):
+    """Markdown ``text`` as sanitized HTML, its record links pointing at ``records`` (from
+    ``resolve_links``); a link to a record that is not there shows its words only."""
+
+    def link(match):
+        words = match["text"] or match["slug"]
+        record = records.get((match["type"], match["slug"]))
+        if record is None:
+            return words
+        return f"[{words}]({record.get_absolute_url()})"
+
+    html = markdown.markdown(RECORD_LINK.sub(link, text or ""), output_format="html")
+    return mark_safe(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES))  # noqa: S308 - sanitized by nh3

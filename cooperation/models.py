@@ -271,6 +271,12 @@ class Party(Record):
 
 
 class EraQuerySet(SlugQuerySet):
+    def for_list(self):
+        return self.annotate(
+            agreement_count=models.Count("agreements", distinct=True),
+            initiative_count=models.Count("initiatives", distinct=True),
+        )
+
     def for_detail(self):
         return self.prefetch_related(
             "sources",
@@ -315,6 +321,16 @@ class ThreatCategory(models.TextChoices):
 
 
 class ThreatQuerySet(SlugQuerySet):
+    def for_list(self):
+        return self.annotate(
+            agreement_count=models.Count("agreements", distinct=True),
+            initiative_count=models.Count("initiatives", distinct=True),
+        )
+
+    def addressed_in_era(self, era):
+        """Threats addressed by an agreement or an initiative of ``era``."""
+        return self.filter(Q(agreements__era=era) | Q(initiatives__era=era)).distinct()
+
     def for_detail(self):
         return self.prefetch_related(
             "sources",

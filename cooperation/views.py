@@ -1,10 +1,27 @@
 """Public pages. Each view names the QuerySet method that fetches what its template shows."""
 
-from django.utils.translation import gettext_lazy as _
+from django.core.paginator import InvalidPage
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
 
-from . import models
-from .markup import plain_text
+from . import filters, markup, models
+
+
+def key_figures():
+    eras = models.Era.objects.aggregate(first=Min("start_year"), last=Max("end_year"))
+    ongoing = models.Era.objects.filter(end_year__isnull=True).exists()
+    return {
+        "agreements": models.Agreement.objects.count(),
+        "initiatives": models.Initiative.objects.count(),
+        "threats": models.Threat.objects.count(),
+        "eras": models.Era.objects.count(),
+        "first_year": eras["first"],
+        "last_year": timezone.now().year if ongoing else eras["last"],
+    }
 
 
 class ArticleView(TemplateView):
@@ -12,106 +29,166 @@ class ArticleView(TemplateView):
 
     def get_context_data(self, **kwargs):
         sections = list(models.Section.objects.select_related("parent"))
+        introduction = next((s for s in sections if s.kind == "introduction"), None)
         return super().get_context_data(
-            introduction=next((s for s in sections if s.kind == "introduction"), None),
-            parts=[s for s in sections if s.kind == "part"],
-            sections_by_part=sections,
             article=models.Source.objects.filter(kind=models.SourceKind.SOURCE_ARTICLE).first(),
+            introduction=introduction,
+            introduction_html=introduction
+            and markup.render(introduction.body, markup.resolve_links(introduction.body)),
+            parts=[
+                (part, [s for s in sections if s.parent_id == part.pk])
+                for part in sections
+                if part.kind == models.SectionKind.PART
+            ],
+            figures=key_figures(),
             **kwargs,
         )
 
 
 class RecordDetailView(DetailView):
-    """A record with its text; the template lists the relations its QuerySet prefetches."""
+    """A record with its text rendered, its links resolved, and its relations listed."""
 
-    template_name = "cooperation/record_detail.html"
     #: (heading, accessor) of each to-many relation shown, in order.
     relations = ()
 
     def get_queryset(self):
         return self.model.objects.for_detail()
 
+    def get_template_names(self):
+        return [f"cooperation/{self.model._meta.model_name}_detail.html"]
+
     def get_context_data(self, **kwargs):
+        record = self.object
+        links = markup.resolve_links(record.body, record.editorial_note)
         return super().get_context_data(
-            body_text=plain_text(self.object.body),
+            body_html=markup.render(record.body, links),
+            note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
             relations=[
-                (heading, list(getattr(self.object, accessor).all()))
+                (heading, list(getattr(record, accessor).all()))
                 for heading, accessor in self.relations
             ],
             **kwargs,
         )
 
 
-class SectionDetailView(RecordDetailView):
+class LinkedRecordsMixin:
+    """Lists a record's linked records by type, narrowed by a LinkedRecordsForm."""
+
+    def linked_groups(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        form = filters.LinkedRecordsForm(self.request.GET or None)
+        groups = form.filter_groups(self.linked_groups())
+        labels = dict(filters.RecordType.choices)
+        linked_groups = [(labels[type_], list(queryset)) for type_, queryset in groups.items()]
+        return super().get_context_data(
+            linked_form=form,
+            linked_groups=linked_groups,
+            linked_has_records=any(records for _label, records in linked_groups),
+            **kwargs,
+        )
+
+
+class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Section
-    relations = (
-        (_("Sections"), "children"),
-        (_("Eras"), "eras"),
-        (_("Agreements"), "agreements"),
-        (_("Initiatives"), "initiatives"),
-        (_("Events"), "events"),
-        (_("Threats"), "threats"),
-        (_("Parties"), "parties"),
-    )
+
+    def get_queryset(self):
+        return models.Section.objects.select_related("parent").prefetch_related("sources")
+
+    def linked_groups(self):
+        section = self.object
+        return {
+            "era": section.eras.all(),
+            "agreement": section.agreements.select_related("era"),
+            "initiative": section.initiatives.select_related("era"),
+            "event": section.events.select_related("era"),
+            "threat": section.threats.all(),
+            "party": section.parties.all(),
+        }
+
+    def get_context_data(self, **kwargs):
+        sections = list(models.Section.objects.select_related("parent"))
+        index = next(i for i, s in enumerate(sections) if s.pk == self.object.pk)
+        return super().get_context_data(
+            previous_section=sections[index - 1] if index > 0 else None,
+            next_section=sections[index + 1] if index + 1 < len(sections) else None,
+            children=[s for s in sections if s.parent_id == self.object.pk],
+            **kwargs,
+        )
 
 
-class EraDetailView(RecordDetailView):
+class EraListView(ListView):
     model = models.Era
-    relations = (
-        (_("Agreements"), "agreements"),
-        (_("Initiatives"), "initiatives"),
-        (_("Events"), "events"),
-        (_("Discussed in the article"), "sections"),
-    )
+    template_name = "cooperation/era_list.html"
+
+    def get_queryset(self):
+        return models.Era.objects.for_list()
+
+
+class EraDetailView(LinkedRecordsMixin, RecordDetailView):
+    model = models.Era
+
+    def get_queryset(self):
+        return models.Era.objects.prefetch_related("sources", "sections")
+
+    def linked_groups(self):
+        era = self.object
+        return {
+            "agreement": era.agreements.prefetch_related("threats"),
+            "initiative": era.initiatives.prefetch_related("threats"),
+            "event": era.events.all(),
+            "threat": models.Threat.objects.addressed_in_era(era),
+        }
 
 
 class AgreementDetailView(RecordDetailView):
     model = models.Agreement
     relations = (
-        (_("Parties"), "parties"),
-        (_("Threats addressed"), "threats"),
-        (_("Initiatives under this agreement"), "initiatives"),
-        (_("Superseded by"), "superseded_by"),
-        (_("Discussed in the article"), "sections"),
+        (gettext_lazy("Parties"), "parties"),
+        (gettext_lazy("Threats addressed"), "threats"),
+        (gettext_lazy("Initiatives under this agreement"), "initiatives"),
+        (gettext_lazy("Superseded by"), "superseded_by"),
+        (gettext_lazy("Discussed in the article"), "sections"),
     )
 
 
 class InitiativeDetailView(RecordDetailView):
     model = models.Initiative
     relations = (
-        (_("Participants"), "participants"),
-        (_("Threats addressed"), "threats"),
-        (_("Discussed in the article"), "sections"),
+        (gettext_lazy("Participants"), "participants"),
+        (gettext_lazy("Threats addressed"), "threats"),
+        (gettext_lazy("Discussed in the article"), "sections"),
     )
 
 
 class ThreatDetailView(RecordDetailView):
     model = models.Threat
     relations = (
-        (_("Agreements addressing it"), "agreements"),
-        (_("Initiatives addressing it"), "initiatives"),
-        (_("Related events"), "events"),
-        (_("Discussed in the article"), "sections"),
+        (gettext_lazy("Agreements addressing it"), "agreements"),
+        (gettext_lazy("Initiatives addressing it"), "initiatives"),
+        (gettext_lazy("Related events"), "events"),
+        (gettext_lazy("Discussed in the article"), "sections"),
     )
 
 
 class EventDetailView(RecordDetailView):
     model = models.Event
     relations = (
-        (_("Parties involved"), "parties"),
-        (_("Related threats"), "threats"),
-        (_("Discussed in the article"), "sections"),
+        (gettext_lazy("Parties involved"), "parties"),
+        (gettext_lazy("Related threats"), "threats"),
+        (gettext_lazy("Discussed in the article"), "sections"),
     )
 
 
 class PartyDetailView(RecordDetailView):
     model = models.Party
     relations = (
-        (_("Agreements"), "agreements"),
-        (_("Initiatives"), "initiatives"),
-        (_("Events"), "events"),
-        (_("Discussed in the article"), "sections"),
+        (gettext_lazy("Agreements"), "agreements"),
+        (gettext_lazy("Initiatives"), "initiatives"),
+        (gettext_lazy("Events"), "events"),
+        (gettext_lazy("Discussed in the article"), "sections"),
     )
 
 
@@ -121,3 +198,103 @@ class SourceListView(ListView):
 
     def get_queryset(self):
         return models.Source.objects.for_bibliography()
+
+
+class FacetedListView(FilterView):
+    """A filterable, sortable, paginated list whose filter choices carry facet counts.
+
+    Invalid parameters never fail the page: the valid filters still apply and the page says
+    which parameters were ignored and why."""
+
+    paginate_by = 25
+    strict = False
+    template_name = "cooperation/record_list.html"
+    #: Shown in the heading and the page title.
+    title = ""
+    #: The include that renders one row of this list.
+    row_template = ""
+
+    def get_queryset(self):
+        return self.model.objects.for_list()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        requested = self.request.GET.get("page") or 1
+        try:
+            page = paginator.page(requested)
+        except InvalidPage:
+            page = paginator.page(paginator.num_pages if str(requested).isdigit() else 1)
+            self.page_problem = _(
+                "There is no page “%(page)s” of these results: showing page %(shown)s of %(pages)s."
+            ) % {"page": requested, "shown": page.number, "pages": paginator.num_pages}
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        filterset = self.filterset
+        counts = filterset.facet_counts()
+        facets = []
+        for name in filterset.facets:
+            field = filterset.form[name]
+            chosen = {str(v) for v in filterset.form.data.getlist(name)}
+            options = [
+                {
+                    "value": str(value),
+                    "label": label,
+                    "count": counts[name].get(str(value), 0),
+                    "checked": str(value) in chosen,
+                }
+                for value, label in field.field.choices
+            ]
+            facets.append({"name": name, "label": field.label, "field": field, "options": options})
+        context = super().get_context_data(
+            title=self.title,
+            row_template=self.row_template,
+            facets=facets,
+            facet_names=list(filterset.facets),
+            active_filters=[
+                (
+                    label,
+                    [
+                        (value_label, self.without(name, value, filterset.form.data))
+                        for value, value_label in values
+                    ],
+                )
+                for name, label, values in filterset.active_filters()
+            ],
+            **kwargs,
+        )
+        # After pagination, which may have found the requested page missing.
+        context["problems"] = [
+            (filterset.form[name].label or name, errors)
+            for name, errors in filterset.form.errors.items()
+        ]
+        if hasattr(self, "page_problem"):
+            context["problems"].append((_("Page"), [self.page_problem]))
+        return context
+
+    @staticmethod
+    def without(name, value, data):
+        """Query parameters that drop ``value`` of filter ``name`` (and the page number)."""
+        remaining = [v for v in data.getlist(name) if v != str(value)]
+        return {name: remaining or None, "page": None}
+
+
+class AgreementListView(FacetedListView):
+    model = models.Agreement
+    filterset_class = filters.AgreementFilter
+    title = gettext_lazy("Agreements")
+    row_template = "includes/rows/agreement.html"
+
+
+class InitiativeListView(FacetedListView):
+    model = models.Initiative
+    filterset_class = filters.InitiativeFilter
+    title = gettext_lazy("Initiatives")
+    row_template = "includes/rows/initiative.html"
+
+
+class ThreatListView(FacetedListView):
+    model = models.Threat
+    filterset_class = filters.ThreatFilter
+    title = gettext_lazy("Threats")
+    row_template = "includes/rows/threat.html"

@@ -85,6 +85,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "mexhist.wsgi.application"
 
+if "DATABASE_URL" not in os.environ:
+    VAR_DIR.mkdir(exist_ok=True)  # the embedded SQLite database lives here, outside git
+
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",

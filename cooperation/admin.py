@@ -1,5 +1,6 @@
 """The editors' admin: every record searchable, filterable and linked to its relations."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
@@ -84,6 +85,16 @@ class RecordAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     autocomplete_fields = ["sources"]
     list_per_page = 50
+
+    #: Rows of text shown for the long fields: a summary is a paragraph, a body is an essay.
+    text_rows = {"summary": 3, "body": 20, "editorial_note": 6}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.text_rows:
+            kwargs["widget"] = forms.Textarea(
+                attrs={"rows": self.text_rows[db_field.name], "cols": 100}
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Source)
@@ -259,7 +270,6 @@ class AgreementAdmin(RecordAdmin):
         "status",
         "era_link",
         "signed_display",
-        "updated_at",
     ]
     list_filter = ["status", "kind", "scope", "era", "threats"]
     list_select_related = ["era"]
@@ -312,7 +322,6 @@ class InitiativeAdmin(RecordAdmin):
         "era_link",
         "agreement_link",
         "started_display",
-        "updated_at",
     ]
     list_filter = ["category", "status", "era", "threats"]
     list_select_related = ["era", "agreement"]

@@ -440,7 +440,7 @@ class Agreement(Record):
     DATES = ("signed", "in_force", "ended")
 
     class Meta:
-        ordering = ["signed_date", "title"]
+        ordering = [F("signed_date").asc(nulls_last=True), "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         constraints = [
@@ -551,7 +551,7 @@ class Initiative(Record):
     DATES = ("started", "ended")
 
     class Meta:
-        ordering = ["started_date", "title"]
+        ordering = [F("started_date").asc(nulls_last=True), "title"]
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
         constraints = [
@@ -604,7 +604,7 @@ class Event(Record):
     DATES = ("started", "ended")
 
     class Meta:
-        ordering = ["started_date", "title"]
+        ordering = [F("started_date").asc(nulls_last=True), "title"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [

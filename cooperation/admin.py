@@ -2,13 +2,22 @@
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement, Era, Event, Initiative, Party, Section, Source, Threat
+from .models import (
+    Agreement,
+    Era,
+    Event,
+    Initiative,
+    Party,
+    Section,
+    Source,
+    Threat,
+    subquery_count,
+)
 
 admin.site.site_header = _("US–Mexico defense cooperation: editors")
 admin.site.site_title = _("Defense cooperation records")
@@ -145,14 +154,12 @@ class SourceAdmin(admin.ModelAdmin):
     section_set_links = related_links("section_set", _("article sections"))
 
     def get_queryset(self, request):
-        # One query for the changelist's citation counts; each count is its own subquery so
-        # that the joins do not multiply one another.
         return (
             super()
             .get_queryset(request)
             .annotate(
-                agreement_citations=Count("agreement", distinct=True),
-                initiative_citations=Count("initiative", distinct=True),
+                agreement_citations=subquery_count(Agreement.sources.through.objects, "source"),
+                initiative_citations=subquery_count(Initiative.sources.through.objects, "source"),
             )
         )
 
@@ -220,8 +227,8 @@ class EraAdmin(RecordAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                agreement_total=Count("agreements", distinct=True),
-                initiative_total=Count("initiatives", distinct=True),
+                agreement_total=subquery_count(Agreement.objects, "era"),
+                initiative_total=subquery_count(Initiative.objects, "era"),
             )
         )
 

@@ -235,9 +235,17 @@ class ThreatFilter(FacetedFilterSet):
         counts = super().facet_counts()
         # A threat belongs to an era through its agreements and its initiatives: count each
         # threat once per era whichever way it is reached.
-        threats = self.filter_queryset_without(self.queryset, "era").order_by()
-        pairs = set(threats.values_list("agreements__era__slug", "pk").distinct())
-        pairs |= set(threats.values_list("initiatives__era__slug", "pk").distinct())
+        threats = self.filter_queryset_without(self.queryset, "era").order_by().values("pk")
+        pairs = set()
+        for through, record in (
+            (Agreement.threats.through, "agreement"),
+            (Initiative.threats.through, "initiative"),
+        ):
+            pairs |= set(
+                through.objects.filter(threat__in=threats, **{f"{record}__era__isnull": False})
+                .values_list(f"{record}__era__slug", "threat")
+                .distinct()
+            )
         era_counts = {}
         for era, _threat in pairs:
             if era is not None:
@@ -249,9 +257,7 @@ class ThreatFilter(FacetedFilterSet):
         """Threats addressed by an agreement or initiative of one of the eras."""
         if not eras:
             return queryset
-        return queryset.filter(
-            Q(agreements__era__in=eras) | Q(initiatives__era__in=eras)
-        ).distinct()
+        return queryset.addressed_in_eras(eras)
 
 
 class RecordType(models.TextChoices):

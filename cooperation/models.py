@@ -118,6 +118,20 @@ class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
         return self.get(slug=slug)
 
 
+def subquery_count(queryset, field):
+    """The number of rows of ``queryset`` whose ``field`` is the outer row: a correlated
+    subquery, so that several counts on one query do not multiply each other's joins."""
+    rows = (
+        queryset.all()
+        .filter(**{field: models.OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(total=models.Count("*"))
+        .values("total")
+    )
+    return models.functions.Coalesce(models.Subquery(rows), 0)
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -242,6 +256,12 @@ class Country(models.TextChoices):
 
 
 class PartyQuerySet(SlugQuerySet):
+    def for_list(self):
+        return self.annotate(
+            agreement_count=subquery_count(Agreement.parties.through.objects, "party"),
+            initiative_count=subquery_count(Initiative.participants.through.objects, "party"),
+        ).order_by("country", "title")
+
     def for_detail(self):
         return self.prefetch_related(
             "sources",
@@ -272,10 +292,11 @@ class Party(Record):
 
 class EraQuerySet(SlugQuerySet):
     def for_list(self):
+        # Meta.ordering does not apply to aggregating queries: order explicitly.
         return self.annotate(
-            agreement_count=models.Count("agreements", distinct=True),
-            initiative_count=models.Count("initiatives", distinct=True),
-        )
+            agreement_count=subquery_count(Agreement.objects.all(), "era"),
+            initiative_count=subquery_count(Initiative.objects.all(), "era"),
+        ).order_by("start_year", "title")
 
     def for_detail(self):
         return self.prefetch_related(
@@ -323,13 +344,18 @@ class ThreatCategory(models.TextChoices):
 class ThreatQuerySet(SlugQuerySet):
     def for_list(self):
         return self.annotate(
-            agreement_count=models.Count("agreements", distinct=True),
-            initiative_count=models.Count("initiatives", distinct=True),
-        )
+            agreement_count=subquery_count(Agreement.threats.through.objects.all(), "threat"),
+            initiative_count=subquery_count(Initiative.threats.through.objects.all(), "threat"),
+        ).order_by("title")
 
-    def addressed_in_era(self, era):
-        """Threats addressed by an agreement or an initiative of ``era``."""
-        return self.filter(Q(agreements__era=era) | Q(initiatives__era=era)).distinct()
+    def addressed_in_eras(self, eras):
+        """Threats addressed by an agreement or an initiative of one of ``eras``."""
+        through_agreements = Agreement.threats.through.objects.filter(agreement__era__in=eras)
+        through_initiatives = Initiative.threats.through.objects.filter(initiative__era__in=eras)
+        return self.filter(
+            Q(pk__in=through_agreements.values("threat"))
+            | Q(pk__in=through_initiatives.values("threat"))
+        )
 
     def for_detail(self):
         return self.prefetch_related(

@@ -23,6 +23,7 @@ class PageSitemap(Sitemap):
             "cooperation:agreement-list",
             "cooperation:initiative-list",
             "cooperation:threat-list",
+            "cooperation:party-list",
             "cooperation:source-list",
         ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("threats/", views.ThreatListView.as_view(), name="threat-list"),
     path("threats/<slug:slug>/", views.ThreatDetailView.as_view(), name="threat-detail"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
+    path("parties/", views.PartyListView.as_view(), name="party-list"),
     path("parties/<slug:slug>/", views.PartyDetailView.as_view(), name="party-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

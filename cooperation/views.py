@@ -139,7 +139,7 @@ class EraDetailView(LinkedRecordsMixin, RecordDetailView):
             "agreement": era.agreements.prefetch_related("threats"),
             "initiative": era.initiatives.prefetch_related("threats"),
             "event": era.events.all(),
-            "threat": models.Threat.objects.addressed_in_era(era),
+            "threat": models.Threat.objects.addressed_in_eras([era]),
         }
 
 
@@ -190,6 +190,14 @@ class PartyDetailView(RecordDetailView):
         (gettext_lazy("Events"), "events"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
+
+
+class PartyListView(ListView):
+    model = models.Party
+    template_name = "cooperation/party_list.html"
+
+    def get_queryset(self):
+        return models.Party.objects.for_list()
 
 
 class SourceListView(ListView):

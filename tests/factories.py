@@ -125,4 +125,4 @@ class SectionFactory(RecordFactory):
     title = factory.Sequence(lambda n: f"Part {n}")
     slug = factory.Sequence(lambda n: f"section-{n}")
     kind = models.SectionKind.PART
-    position = factory.Sequence(lambda n: n + 1)
+    position = factory.Sequence(lambda n: 100 + n)

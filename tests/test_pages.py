@@ -1,0 +1,206 @@
+"""The public pages over the article's data: every page type renders, links keep filters, bad
+parameters give a message, and each page runs a fixed number of queries."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.views.defaults import server_error
+
+from cooperation.article import load_article
+from cooperation.models import Agreement, Era, Section
+
+pytestmark = pytest.mark.django_db
+
+#: One URL of every page type over the fixture data, with the queries it runs.
+PAGES = {
+    "/": 10,
+    "/article/early-collaborations-and-agreements/": 15,
+    "/article/historical-context/": 12,
+    "/eras/": 1,
+    "/eras/cold-war/": 12,
+    "/agreements/": 13,
+    "/agreements/?era=cold-war": 17,
+    "/agreements/?era=post-9-11&threat=drug-trafficking&kind=programme": 18,
+    "/agreements/?page=2&ordering=-signed": 16,
+    "/initiatives/": 13,
+    "/initiatives/?category=intelligence_sharing&active_in=2010": 14,
+    "/threats/": 5,
+    "/threats/?era=cold-war": 7,
+    "/agreements/merida-initiative/": 8,
+    "/initiatives/escuadron-201/": 6,
+    "/threats/drug-trafficking/": 7,
+    "/events/us-occupation-of-veracruz/": 5,
+    "/parties/": 1,
+    "/parties/mexico/": 7,
+    "/sources/": 6,
+    "/sitemap.xml": 14,
+}
+
+
+@pytest.fixture
+def article():
+    load_article(verbosity=0)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_every_page_runs_the_same_queries_with_ten_times_the_records(article, client, populate):
+    """The budgets hold with the fixture data and with ten times as many synthetic records."""
+    assert {url: count_queries(client, url) for url in PAGES} == PAGES
+    populate(10 * Agreement.objects.count())
+    assert {url: count_queries(client, url) for url in PAGES} == PAGES
+
+
+def test_home_shows_the_article_contents_and_key_figures(article, client):
+    page = client.get("/").text
+    for section in Section.objects.filter(heading_in_article=True):
+        assert section.get_absolute_url() in page
+    assert f">{Agreement.objects.count()}</a>" in page
+    assert "1910–" in page
+
+
+def test_section_links_every_record_it_mentions_inline(article, client):
+    section = Section.objects.get(slug="early-collaborations-and-agreements")
+    response = client.get(section.get_absolute_url())
+    body = response.context["body_html"]
+    for agreement in section.agreements.all():
+        assert f'href="{agreement.get_absolute_url()}"' in body
+    assert response.context["previous_section"].kind == "part"
+    assert response.context["next_section"].slug == "cold-war-influence-on-defense-relations"
+
+
+def test_section_records_filter_by_type(article, client):
+    section = Section.objects.get(slug="early-collaborations-and-agreements")
+    response = client.get(section.get_absolute_url(), {"type": "agreement"})
+    groups = dict(response.context["linked_groups"])
+    assert list(groups) == ["agreements"]
+    assert sorted(a.slug for a in groups["agreements"]) == sorted(
+        section.agreements.values_list("slug", flat=True)
+    )
+
+
+def test_pagination_links_keep_the_filters_and_the_sort(client, populate):
+    populate(30)
+    response = client.get("/agreements/", {"kind": "treaty", "ordering": "-signed", "page": "2"})
+    assert response.context["page_obj"].number == 2
+    links = re.findall(r'href="(\?[^"]*)"', response.text.replace("&amp;", "&"))
+    page_links = [link for link in links if "page=" in link]
+    assert "?kind=treaty&ordering=-signed&page=1" in page_links
+    assert all("kind=treaty" in link and "ordering=-signed" in link for link in page_links)
+    form = re.search(r'<form class="filters".*?</form>', response.text, re.S).group(0)
+    assert re.search(r'<option value="-signed" selected>', form)
+    assert re.search(r'name="kind" value="treaty" id="[^"]+" checked', form)
+
+
+def test_results_summary_offers_to_remove_each_filter(article, client):
+    response = client.get("/agreements/", {"era": ["cold-war", "post-9-11"], "kind": "treaty"})
+    page = response.text.replace("&amp;", "&")
+    assert "?era=post-9-11&kind=treaty" in page  # remove Cold War
+    assert "?era=cold-war&kind=treaty" in page  # remove Post-9/11
+    assert "?era=cold-war&era=post-9-11" in page  # remove the kind
+    assert "Clear all filters" in page
+
+
+def test_empty_result_says_so_and_offers_a_way_back(article, client):
+    response = client.get("/agreements/", {"q": "no record has these words"})
+    assert "No records match these filters." in response.text
+    assert 'href="/agreements/"' in response.text
+
+
+def test_facet_choices_show_counts_and_empty_ones(article, client):
+    response = client.get("/agreements/", {"era": "cold-war"})
+    facets = {facet["name"]: facet for facet in response.context["facets"]}
+    era_options = {option["value"]: option for option in facets["era"]["options"]}
+    assert era_options["cold-war"]["checked"]
+    assert (
+        era_options["cold-war"]["count"] == Agreement.objects.filter(era__slug="cold-war").count()
+    )
+    assert any(option["count"] == 0 for option in facets["kind"]["options"])
+    assert 'class="empty"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("era=no-such-era", "no-such-era is not one of the available choices"),
+        ("signed_from=abc", "Enter a whole number"),
+        ("in_force_in=12345678901234567890", "less than or equal to"),
+        ("page=99999999", "There is no page"),
+        ("page=abc", "There is no page"),
+        ("ordering=secret", "is not one of the available choices"),
+        ("kind=%00", "not one of the available choices"),
+    ],
+)
+def test_bad_parameter_gives_the_page_with_a_message(article, client, query, message):
+    response = client.get(f"/agreements/?{query}")
+    assert response.status_code == 200
+    assert message in response.text.replace("&quot;", '"')
+
+
+def test_bad_parameters_on_record_pages_give_a_message(article, client):
+    response = client.get("/eras/cold-war/", {"type": "spaceship", "threat": "nope"})
+    assert response.status_code == 200
+    assert "spaceship is not one of the available choices" in response.text
+
+
+def test_era_page_lists_its_agreements_and_the_threats_they_address(article, client):
+    era = Era.objects.get(slug="cold-war")
+    response = client.get(era.get_absolute_url())
+    groups = dict(response.context["linked_groups"])
+    assert {a.slug for a in groups["agreements"]} == set(
+        era.agreements.values_list("slug", flat=True)
+    )
+    assert "drug-trafficking" in {t.slug for t in groups["threats"]}
+
+
+def test_agreement_page_shows_relations_both_ways_and_the_editorial_note(article, client):
+    merida = Agreement.objects.get(slug="merida-initiative")
+    response = client.get(merida.get_absolute_url())
+    page = response.text
+    assert "Editorial note" in page
+    assert "22 October 2007" in page
+    for initiative in merida.initiatives.all():
+        assert initiative.get_absolute_url() in page
+    assert reverse("cooperation:agreement-detail", args=["bicentennial-framework"]) in page
+    assert '<time datetime="2008-06">June 2008</time>' in page
+
+
+def test_sitemap_and_robots(article, client):
+    sitemap = client.get("/sitemap.xml").text
+    for agreement in Agreement.objects.all():
+        assert agreement.get_absolute_url() in sitemap
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in robots.text
+
+
+def test_missing_page_uses_the_site_design(client):
+    response = client.get("/agreements/no-such-agreement/")
+    assert response.status_code == 404
+    assert "Start from the article" in response.text
+
+
+def test_server_error_page_uses_the_site_design(rf):
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_every_page_has_one_h1_a_title_a_description_and_a_canonical_link(article, client):
+    for url in PAGES:
+        if url.endswith(".xml"):
+            continue
+        page = client.get(url).text
+        assert page.count("<h1") == 1, url
+        assert re.search(r"<title>[^<]+ · ", page), url
+        assert re.search(r'<meta name="description" content="[^"]{10,}', page), url
+        assert '<link rel="canonical" href="http://testserver/' in page, url
+        assert 'href="#main"' in page, url

@@ -188,7 +188,15 @@ class SourceKind(models.TextChoices):
     REFERENCE = "reference", _("reference work")
 
 
-CITING_ACCESSORS = ("era_set", "agreement_set", "initiative_set", "event_set", "threat_set")
+CITING_ACCESSORS = (
+    "section_set",
+    "era_set",
+    "agreement_set",
+    "initiative_set",
+    "event_set",
+    "threat_set",
+    "party_set",
+)
 
 
 class SourceQuerySet(SlugQuerySet):

@@ -35,7 +35,7 @@ PAGES = {
     "/events/us-occupation-of-veracruz/": 5,
     "/parties/": 1,
     "/parties/mexico/": 7,
-    "/sources/": 6,
+    "/sources/": 8,
     "/sitemap.xml": 14,
 }
 

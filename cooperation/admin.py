@@ -106,6 +106,17 @@ class RecordAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class LinkedRecordsAdmin:
+    """Read-only lists of the agreements, initiatives, events and sections linked to a record."""
+
+    linked_fields = ["agreements_links", "initiatives_links", "events_links", "sections_links"]
+
+    agreements_links = related_links("agreements", _("agreements"))
+    initiatives_links = related_links("initiatives", _("initiatives"))
+    events_links = related_links("events", _("events"))
+    sections_links = related_links("sections", _("article sections"))
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "author", "publisher", "published_display", "cites"]
@@ -169,58 +180,36 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(RecordAdmin):
+class PartyAdmin(LinkedRecordsAdmin, RecordAdmin):
     list_display = ["title", "abbreviation", "kind", "country", "updated_at"]
     list_filter = ["kind", "country"]
     search_fields = ["title", "slug", "abbreviation", "summary"]
-    readonly_fields = [
-        *RecordAdmin.readonly_fields,
-        "agreements_links",
-        "initiatives_links",
-        "events_links",
-        "sections_links",
-    ]
+    readonly_fields = [*RecordAdmin.readonly_fields, *LinkedRecordsAdmin.linked_fields]
     fieldsets = [
         (None, {"fields": ["title", "slug", "abbreviation", "kind", "country"]}),
         TEXT,
         (
             _("Takes part in"),
-            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+            {"fields": LinkedRecordsAdmin.linked_fields},
         ),
         TIMESTAMPS,
     ]
 
-    agreements_links = related_links("agreements", _("agreements"))
-    initiatives_links = related_links("initiatives", _("initiatives"))
-    events_links = related_links("events", _("events"))
-    sections_links = related_links("sections", _("article sections"))
-
 
 @admin.register(Era)
-class EraAdmin(RecordAdmin):
+class EraAdmin(LinkedRecordsAdmin, RecordAdmin):
     list_display = ["title", "start_year", "end_year", "agreement_count", "initiative_count"]
     search_fields = ["title", "slug", "summary"]
-    readonly_fields = [
-        *RecordAdmin.readonly_fields,
-        "agreements_links",
-        "initiatives_links",
-        "events_links",
-        "sections_links",
-    ]
+    readonly_fields = [*RecordAdmin.readonly_fields, *LinkedRecordsAdmin.linked_fields]
     fieldsets = [
         (None, {"fields": ["title", "slug", "start_year", "end_year"]}),
         TEXT,
         (
             _("In this era"),
-            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+            {"fields": LinkedRecordsAdmin.linked_fields},
         ),
         TIMESTAMPS,
     ]
-
-    agreements_links = related_links("agreements", _("agreements"))
-    initiatives_links = related_links("initiatives", _("initiatives"))
-    events_links = related_links("events", _("events"))
-    sections_links = related_links("sections", _("article sections"))
 
     def get_queryset(self, request):
         return (
@@ -242,30 +231,19 @@ class EraAdmin(RecordAdmin):
 
 
 @admin.register(Threat)
-class ThreatAdmin(RecordAdmin):
+class ThreatAdmin(LinkedRecordsAdmin, RecordAdmin):
     list_display = ["title", "category", "updated_at"]
     list_filter = ["category"]
-    readonly_fields = [
-        *RecordAdmin.readonly_fields,
-        "agreements_links",
-        "initiatives_links",
-        "events_links",
-        "sections_links",
-    ]
+    readonly_fields = [*RecordAdmin.readonly_fields, *LinkedRecordsAdmin.linked_fields]
     fieldsets = [
         (None, {"fields": ["title", "slug", "category"]}),
         TEXT,
         (
             _("Addressed by"),
-            {"fields": ["agreements_links", "initiatives_links", "events_links", "sections_links"]},
+            {"fields": LinkedRecordsAdmin.linked_fields},
         ),
         TIMESTAMPS,
     ]
-
-    agreements_links = related_links("agreements", _("agreements"))
-    initiatives_links = related_links("initiatives", _("initiatives"))
-    events_links = related_links("events", _("events"))
-    sections_links = related_links("sections", _("article sections"))
 
 
 @admin.register(Agreement)

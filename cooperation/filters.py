@@ -19,6 +19,7 @@ from .models import (
     InitiativeCategory,
     Party,
     Scope,
+    State,
     Threat,
     ThreatCategory,
 )
@@ -128,12 +129,12 @@ class FacetedFilterSet(filters.FilterSet):
 
 
 class AgreementFilter(FacetedFilterSet):
-    era = slug_filter("era", Era.objects.all(), _("Era"), distinct=False)
+    era = slug_filter("era", Era.objects.published(), _("Era"), distinct=False)
     kind = choice_filter(AgreementKind.choices, _("Kind"))
     scope = choice_filter(Scope.choices, _("Scope"))
     status = choice_filter(AgreementStatus.choices, _("Status"))
-    party = slug_filter("parties", Party.objects.all(), _("Party"), distinct=True)
-    threat = slug_filter("threats", Threat.objects.all(), _("Threat"), distinct=True)
+    party = slug_filter("parties", Party.objects.published(), _("Party"), distinct=True)
+    threat = slug_filter("threats", Threat.objects.published(), _("Threat"), distinct=True)
     signed_from = YearFilter(method="signed_from_year", label=_("Signed from (year)"))
     signed_to = YearFilter(method="signed_to_year", label=_("Signed until (year)"))
     in_force_in = YearFilter(method="in_force_in_year", label=_("In force in (year)"))
@@ -177,11 +178,15 @@ class AgreementFilter(FacetedFilterSet):
 
 
 class InitiativeFilter(FacetedFilterSet):
-    era = slug_filter("era", Era.objects.all(), _("Era"), distinct=False)
+    era = slug_filter("era", Era.objects.published(), _("Era"), distinct=False)
     category = choice_filter(InitiativeCategory.choices, _("Category"))
-    agreement = slug_filter("agreement", Agreement.objects.all(), _("Agreement"), distinct=False)
-    participant = slug_filter("participants", Party.objects.all(), _("Participant"), distinct=True)
-    threat = slug_filter("threats", Threat.objects.all(), _("Threat"), distinct=True)
+    agreement = slug_filter(
+        "agreement", Agreement.objects.published(), _("Agreement"), distinct=False
+    )
+    participant = slug_filter(
+        "participants", Party.objects.published(), _("Participant"), distinct=True
+    )
+    threat = slug_filter("threats", Threat.objects.published(), _("Threat"), distinct=True)
     active_in = YearFilter(method="active_in_year", label=_("Active in (year)"))
     ordering = filters.OrderingFilter(
         fields=(("title", "title"), ("started_date", "started"), ("era__start_year", "era")),
@@ -213,7 +218,7 @@ class ThreatFilter(FacetedFilterSet):
     category = choice_filter(ThreatCategory.choices, _("Category"))
     era = filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
-        queryset=Era.objects.all(),
+        queryset=Era.objects.published(),
         method="in_eras",
         label=_("Era"),
         widget=forms.CheckboxSelectMultiple,
@@ -242,7 +247,10 @@ class ThreatFilter(FacetedFilterSet):
             (Initiative.threats.through, "initiative"),
         ):
             pairs |= set(
-                through.objects.filter(threat__in=threats, **{f"{record}__era__isnull": False})
+                through.objects.filter(
+                    threat__in=threats,
+                    **{f"{record}__era__isnull": False, f"{record}__state": State.PUBLISHED},
+                )
                 .values_list(f"{record}__era__slug", "threat")
                 .distinct()
             )
@@ -278,7 +286,7 @@ class LinkedRecordsForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     threat = forms.ModelMultipleChoiceField(
         label=_("Threat"),
-        queryset=Threat.objects.all(),
+        queryset=Threat.objects.published(),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -51,7 +51,8 @@ def linkable_models():
 
 
 def resolve_links(*texts):
-    """{(type, slug): record} for every record linked from ``texts``: one query per type."""
+    """{(type, slug): record} for every published record linked from ``texts``: one query
+    per type. A link to an unpublished record is left out, so it renders as its words."""
     wanted = {}
     for text in texts:
         for link in record_links(text or ""):
@@ -60,7 +61,9 @@ def resolve_links(*texts):
     found = {}
     for type_, slugs in wanted.items():
         if type_ in models:
-            for record in models[type_].objects.filter(slug__in=slugs).only("slug", "title"):
+            for record in (
+                models[type_].objects.published().filter(slug__in=slugs).only("slug", "title")
+            ):
                 found[type_, record.slug] = record
     return found
 

@@ -106,9 +106,27 @@ def validate_date_order(instance, first, last):
 # --- Shared parts ----------------------------------------------------------------------------
 
 
+class State(models.TextChoices):
+    """Where a record is in the editorial workflow. Only published records are public."""
+
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "review", _("in review")
+    PUBLISHED = "published", _("published")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
 class SlugQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def published(self):
+        return self.filter(state=State.PUBLISHED)
+
+
+def published(relation, queryset):
+    """Prefetch ``relation`` keeping only its published records, so that no page lists a
+    draft through a relation."""
+    return models.Prefetch(relation, queryset.published())
 
 
 class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
@@ -140,7 +158,22 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class Record(TimeStamped):
+class Publishable(TimeStamped):
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+
+    class Meta:
+        abstract = True
+        # Adds a "publish_<model>" permission: publish, withdraw and restore.
+        default_permissions = ("add", "change", "delete", "view", "publish")
+
+    @property
+    def is_published(self):
+        return self.state == State.PUBLISHED
+
+
+class Record(Publishable):
     """What every public record shares: a title, a slug, text, sources and an editorial note."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -162,7 +195,7 @@ class Record(TimeStamped):
 
     objects = SlugManager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         abstract = True
 
     def __str__(self):
@@ -201,10 +234,16 @@ CITING_ACCESSORS = (
 
 class SourceQuerySet(SlugQuerySet):
     def for_bibliography(self):
-        return self.prefetch_related(*CITING_ACCESSORS)
+        return self.prefetch_related(
+            *(published(accessor, citing_model(accessor).objects) for accessor in CITING_ACCESSORS)
+        )
 
 
-class Source(TimeStamped):
+def citing_model(accessor):
+    return Source._meta.get_field(accessor.removesuffix("_set")).related_model
+
+
+class Source(Publishable):
     """A citable reference. The source article itself is one."""
 
     title = models.CharField(_("title"), max_length=300)
@@ -219,7 +258,7 @@ class Source(TimeStamped):
 
     objects = SlugManager.from_queryset(SourceQuerySet)()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -266,17 +305,23 @@ class Country(models.TextChoices):
 class PartyQuerySet(SlugQuerySet):
     def for_list(self):
         return self.annotate(
-            agreement_count=subquery_count(Agreement.parties.through.objects, "party"),
-            initiative_count=subquery_count(Initiative.participants.through.objects, "party"),
+            agreement_count=subquery_count(
+                Agreement.parties.through.objects.filter(agreement__state=State.PUBLISHED),
+                "party",
+            ),
+            initiative_count=subquery_count(
+                Initiative.participants.through.objects.filter(initiative__state=State.PUBLISHED),
+                "party",
+            ),
         ).order_by("country", "title")
 
     def for_detail(self):
         return self.prefetch_related(
-            "sources",
-            models.Prefetch("agreements", Agreement.objects.select_related("era")),
-            models.Prefetch("initiatives", Initiative.objects.select_related("era")),
-            "events",
-            "sections",
+            published("sources", Source.objects),
+            published("agreements", Agreement.objects),
+            published("initiatives", Initiative.objects),
+            published("events", Event.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -289,7 +334,7 @@ class Party(Record):
 
     objects = SlugManager.from_queryset(PartyQuerySet)()
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = ["title"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
@@ -302,17 +347,14 @@ class EraQuerySet(SlugQuerySet):
     def for_list(self):
         # Meta.ordering does not apply to aggregating queries: order explicitly.
         return self.annotate(
-            agreement_count=subquery_count(Agreement.objects.all(), "era"),
-            initiative_count=subquery_count(Initiative.objects.all(), "era"),
+            agreement_count=subquery_count(Agreement.objects.published(), "era"),
+            initiative_count=subquery_count(Initiative.objects.published(), "era"),
         ).order_by("start_year", "title")
 
     def for_detail(self):
         return self.prefetch_related(
-            "sources",
-            models.Prefetch("agreements", Agreement.objects.prefetch_related("threats")),
-            models.Prefetch("initiatives", Initiative.objects.prefetch_related("threats")),
-            "events",
-            "sections",
+            published("sources", Source.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -324,7 +366,7 @@ class Era(Record):
 
     objects = SlugManager.from_queryset(EraQuerySet)()
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = ["start_year", "title"]
         verbose_name = _("era")
         verbose_name_plural = _("eras")
@@ -352,14 +394,24 @@ class ThreatCategory(models.TextChoices):
 class ThreatQuerySet(SlugQuerySet):
     def for_list(self):
         return self.annotate(
-            agreement_count=subquery_count(Agreement.threats.through.objects.all(), "threat"),
-            initiative_count=subquery_count(Initiative.threats.through.objects.all(), "threat"),
+            agreement_count=subquery_count(
+                Agreement.threats.through.objects.filter(agreement__state=State.PUBLISHED),
+                "threat",
+            ),
+            initiative_count=subquery_count(
+                Initiative.threats.through.objects.filter(initiative__state=State.PUBLISHED),
+                "threat",
+            ),
         ).order_by("title")
 
     def addressed_in_eras(self, eras):
-        """Threats addressed by an agreement or an initiative of one of ``eras``."""
-        through_agreements = Agreement.threats.through.objects.filter(agreement__era__in=eras)
-        through_initiatives = Initiative.threats.through.objects.filter(initiative__era__in=eras)
+        """Threats addressed by a published agreement or initiative of one of ``eras``."""
+        through_agreements = Agreement.threats.through.objects.filter(
+            agreement__era__in=eras, agreement__state=State.PUBLISHED
+        )
+        through_initiatives = Initiative.threats.through.objects.filter(
+            initiative__era__in=eras, initiative__state=State.PUBLISHED
+        )
         return self.filter(
             Q(pk__in=through_agreements.values("threat"))
             | Q(pk__in=through_initiatives.values("threat"))
@@ -367,11 +419,11 @@ class ThreatQuerySet(SlugQuerySet):
 
     def for_detail(self):
         return self.prefetch_related(
-            "sources",
-            models.Prefetch("agreements", Agreement.objects.select_related("era")),
-            models.Prefetch("initiatives", Initiative.objects.select_related("era")),
-            "events",
-            "sections",
+            published("sources", Source.objects),
+            published("agreements", Agreement.objects),
+            published("initiatives", Initiative.objects),
+            published("events", Event.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -382,7 +434,7 @@ class Threat(Record):
 
     objects = SlugManager.from_queryset(ThreatQuerySet)()
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = ["title"]
         verbose_name = _("threat")
         verbose_name_plural = _("threats")
@@ -421,16 +473,18 @@ class AgreementStatus(models.TextChoices):
 
 class AgreementQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.select_related("era").prefetch_related("parties", "threats")
+        return self.select_related("era").prefetch_related(
+            published("parties", Party.objects), published("threats", Threat.objects)
+        )
 
     def for_detail(self):
         return self.select_related("era", "supersedes").prefetch_related(
-            "parties",
-            "threats",
-            "sources",
-            "superseded_by",
-            models.Prefetch("initiatives", Initiative.objects.select_related("era")),
-            "sections",
+            published("parties", Party.objects),
+            published("threats", Threat.objects),
+            published("sources", Source.objects),
+            published("superseded_by", Agreement.objects),
+            published("initiatives", Initiative.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -473,7 +527,7 @@ class Agreement(Record):
 
     DATES = ("signed", "in_force", "ended")
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = [F("signed_date").asc(nulls_last=True), "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
@@ -540,11 +594,16 @@ class InitiativeStatus(models.TextChoices):
 
 class InitiativeQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.select_related("era", "agreement").prefetch_related("participants", "threats")
+        return self.select_related("era", "agreement").prefetch_related(
+            published("participants", Party.objects), published("threats", Threat.objects)
+        )
 
     def for_detail(self):
         return self.select_related("era", "agreement").prefetch_related(
-            "participants", "threats", "sources", "sections"
+            published("participants", Party.objects),
+            published("threats", Threat.objects),
+            published("sources", Source.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -584,7 +643,7 @@ class Initiative(Record):
 
     DATES = ("started", "ended")
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = [F("started_date").asc(nulls_last=True), "title"]
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
@@ -606,7 +665,10 @@ class Initiative(Record):
 class EventQuerySet(SlugQuerySet):
     def for_detail(self):
         return self.select_related("era").prefetch_related(
-            "parties", "threats", "sources", "sections"
+            published("parties", Party.objects),
+            published("threats", Threat.objects),
+            published("sources", Source.objects),
+            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -637,7 +699,7 @@ class Event(Record):
 
     DATES = ("started", "ended")
 
-    class Meta:
+    class Meta(Record.Meta):
         ordering = [F("started_date").asc(nulls_last=True), "title"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -668,16 +730,7 @@ class SectionKind(models.TextChoices):
 
 class SectionQuerySet(SlugQuerySet):
     def for_detail(self):
-        return self.select_related("parent").prefetch_related(
-            "children",
-            "sources",
-            models.Prefetch("eras", Era.objects.all()),
-            models.Prefetch("agreements", Agreement.objects.for_list()),
-            models.Prefetch("initiatives", Initiative.objects.for_list()),
-            "threats",
-            "events",
-            "parties",
-        )
+        return self.select_related("parent").prefetch_related(published("sources", Source.objects))
 
 
 class Section(Record):
@@ -718,7 +771,7 @@ class Section(Record):
 
     objects = SlugManager.from_queryset(SectionQuerySet)()
 
-    class Meta:
+    class Meta(Record.Meta):
         # Reading order: each top-level section, then the sections of that part.
         ordering = [
             models.functions.Coalesce("parent__position", "position"),

@@ -9,7 +9,7 @@ class RecordSitemap(Sitemap):
         self.model = model
 
     def items(self):
-        return self.model.objects.only("slug", "updated_at").order_by("pk")
+        return self.model.objects.published().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, record):
         return record.updated_at

@@ -12,15 +12,16 @@ from . import filters, markup, models
 
 
 def key_figures():
-    eras = models.Era.objects.aggregate(first=Min("start_year"), last=Max("end_year"))
-    ongoing = models.Era.objects.filter(end_year__isnull=True).exists()
+    eras = models.Era.objects.published()
+    span = eras.aggregate(first=Min("start_year"), last=Max("end_year"))
+    ongoing = eras.filter(end_year__isnull=True).exists()
     return {
-        "agreements": models.Agreement.objects.count(),
-        "initiatives": models.Initiative.objects.count(),
-        "threats": models.Threat.objects.count(),
-        "eras": models.Era.objects.count(),
-        "first_year": eras["first"],
-        "last_year": timezone.now().year if ongoing else eras["last"],
+        "agreements": models.Agreement.objects.published().count(),
+        "initiatives": models.Initiative.objects.published().count(),
+        "threats": models.Threat.objects.published().count(),
+        "eras": eras.count(),
+        "first_year": span["first"],
+        "last_year": timezone.now().year if ongoing else span["last"],
     }
 
 
@@ -28,10 +29,12 @@ class ArticleView(TemplateView):
     template_name = "cooperation/article.html"
 
     def get_context_data(self, **kwargs):
-        sections = list(models.Section.objects.select_related("parent"))
+        sections = list(models.Section.objects.published().select_related("parent"))
         introduction = next((s for s in sections if s.kind == "introduction"), None)
         return super().get_context_data(
-            article=models.Source.objects.filter(kind=models.SourceKind.SOURCE_ARTICLE).first(),
+            article=models.Source.objects.published()
+            .filter(kind=models.SourceKind.SOURCE_ARTICLE)
+            .first(),
             introduction=introduction,
             introduction_html=introduction
             and markup.render(introduction.body, markup.resolve_links(introduction.body)),
@@ -46,13 +49,25 @@ class ArticleView(TemplateView):
 
 
 class RecordDetailView(DetailView):
-    """A record with its text rendered, its links resolved, and its relations listed."""
+    """A published record with its text rendered, its links resolved, and its relations.
+
+    A signed-in editor who may change the record can also preview it in any state with
+    ``?preview=1``; the page then says so. Everyone else gets a 404 for an unpublished record.
+    """
 
     #: (heading, accessor) of each to-many relation shown, in order.
     relations = ()
 
+    def is_preview(self):
+        user = self.request.user
+        opts = self.model._meta
+        return "preview" in self.request.GET and user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}"
+        )
+
     def get_queryset(self):
-        return self.model.objects.for_detail()
+        records = self.model.objects.for_detail()
+        return records if self.is_preview() else records.published()
 
     def get_template_names(self):
         return [f"cooperation/{self.model._meta.model_name}_detail.html"]
@@ -64,6 +79,7 @@ class RecordDetailView(DetailView):
             body_html=markup.render(record.body, links),
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
+            preview=self.is_preview() and not record.is_published,
             relations=[
                 (heading, list(getattr(record, accessor).all()))
                 for heading, accessor in self.relations
@@ -94,26 +110,26 @@ class LinkedRecordsMixin:
 class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Section
 
-    def get_queryset(self):
-        return models.Section.objects.select_related("parent").prefetch_related("sources")
-
     def linked_groups(self):
         section = self.object
         return {
-            "era": section.eras.all(),
-            "agreement": section.agreements.select_related("era"),
-            "initiative": section.initiatives.select_related("era"),
-            "event": section.events.select_related("era"),
-            "threat": section.threats.all(),
-            "party": section.parties.all(),
+            "era": section.eras.published(),
+            "agreement": section.agreements.published(),
+            "initiative": section.initiatives.published(),
+            "event": section.events.published(),
+            "threat": section.threats.published(),
+            "party": section.parties.published(),
         }
 
     def get_context_data(self, **kwargs):
-        sections = list(models.Section.objects.select_related("parent"))
-        index = next(i for i, s in enumerate(sections) if s.pk == self.object.pk)
+        sections = list(models.Section.objects.published().select_related("parent"))
+        # A previewed draft is not among the published sections: it has no neighbours.
+        index = next((i for i, s in enumerate(sections) if s.pk == self.object.pk), None)
         return super().get_context_data(
-            previous_section=sections[index - 1] if index > 0 else None,
-            next_section=sections[index + 1] if index + 1 < len(sections) else None,
+            previous_section=sections[index - 1] if index else None,
+            next_section=sections[index + 1]
+            if index is not None and index + 1 < len(sections)
+            else None,
             children=[s for s in sections if s.parent_id == self.object.pk],
             **kwargs,
         )
@@ -124,22 +140,19 @@ class EraListView(ListView):
     template_name = "cooperation/era_list.html"
 
     def get_queryset(self):
-        return models.Era.objects.for_list()
+        return models.Era.objects.published().for_list()
 
 
 class EraDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Era
 
-    def get_queryset(self):
-        return models.Era.objects.prefetch_related("sources", "sections")
-
     def linked_groups(self):
         era = self.object
         return {
-            "agreement": era.agreements.prefetch_related("threats"),
-            "initiative": era.initiatives.prefetch_related("threats"),
-            "event": era.events.all(),
-            "threat": models.Threat.objects.addressed_in_eras([era]),
+            "agreement": era.agreements.published(),
+            "initiative": era.initiatives.published(),
+            "event": era.events.published(),
+            "threat": models.Threat.objects.published().addressed_in_eras([era]),
         }
 
 
@@ -197,7 +210,7 @@ class PartyListView(ListView):
     template_name = "cooperation/party_list.html"
 
     def get_queryset(self):
-        return models.Party.objects.for_list()
+        return models.Party.objects.published().for_list()
 
 
 class SourceListView(ListView):
@@ -205,7 +218,7 @@ class SourceListView(ListView):
     template_name = "cooperation/source_list.html"
 
     def get_queryset(self):
-        return models.Source.objects.for_bibliography()
+        return models.Source.objects.published().for_bibliography()
 
 
 class FacetedListView(FilterView):
@@ -223,7 +236,7 @@ class FacetedListView(FilterView):
     row_template = ""
 
     def get_queryset(self):
-        return self.model.objects.for_list()
+        return self.model.objects.published().for_list()
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)

@@ -15,6 +15,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Source {n}")
     slug = factory.Sequence(lambda n: f"source-{n}")
     kind = models.SourceKind.SCHOLARSHIP
+    state = models.State.PUBLISHED
 
 
 class RecordFactory(factory.django.DjangoModelFactory):
@@ -25,6 +26,7 @@ class RecordFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Record {n}")
     slug = factory.Sequence(lambda n: f"record-{n}")
     summary = "A summary."
+    state = models.State.PUBLISHED
 
     @factory.post_generation
     def sources(self, create, extracted, **kwargs):

@@ -20,7 +20,7 @@ PAGES = {
     "/article/early-collaborations-and-agreements/": 15,
     "/article/historical-context/": 12,
     "/eras/": 1,
-    "/eras/cold-war/": 12,
+    "/eras/cold-war/": 10,
     "/agreements/": 13,
     "/agreements/?era=cold-war": 17,
     "/agreements/?era=post-9-11&threat=drug-trafficking&kind=programme": 18,

@@ -1,7 +1,7 @@
 """The editors' admin: every record searchable, filterable and linked to its relations."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -15,6 +15,7 @@ from .models import (
     Party,
     Section,
     Source,
+    State,
     Threat,
     subquery_count,
 )
@@ -83,10 +84,77 @@ def link_column(name, description, ordering):
 
 
 TIMESTAMPS = (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]})
+PUBLISHING = (_("Publishing"), {"fields": ["state", "preview_link"]})
+
+
+class PublishingAdmin(admin.ModelAdmin):
+    """The editorial workflow: every user may move a record between draft and review; only
+    publishers publish or withdraw it, one record at a time or in bulk."""
+
+    actions = ["submit_for_review", "publish", "withdraw"]
+
+    def has_publish_permission(self, request, obj=None):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "state"]
+
+    def get_list_filter(self, request):
+        return ["state", *super().get_list_filter(request)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "preview_link"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not self.has_publish_permission(request):
+            # Editors may keep a record's current state or set draft or review.
+            allowed = {State.DRAFT, State.IN_REVIEW, obj.state if obj else State.DRAFT}
+            form.base_fields["state"].choices = [
+                choice for choice in State.choices if choice[0] in allowed
+            ]
+        return form
+
+    @admin.display(description=_("public page"))
+    def preview_link(self, obj):
+        if obj.pk is None:
+            return _("Save the record first.")
+        url = obj.get_absolute_url()
+        if obj.is_published:
+            return format_html('<a href="{}">{}</a>', url, _("View the public page"))
+        return format_html(
+            '<a href="{}?preview=1">{}</a>', url, _("Preview the page (only editors see it)")
+        )
+
+    def change_state(self, request, queryset, state, message):
+        changed = 0
+        for record in queryset.exclude(state=state):
+            # One save each, so that every change is recorded in the record's history.
+            record.state = state
+            record.save()
+            changed += 1
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit the selected records for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.change_state(
+            request, queryset, State.IN_REVIEW, _("%(count)d records submitted for review.")
+        )
+
+    @admin.action(description=_("Publish the selected records"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self.change_state(request, queryset, State.PUBLISHED, _("%(count)d records published."))
+
+    @admin.action(description=_("Withdraw the selected records"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        self.change_state(request, queryset, State.WITHDRAWN, _("%(count)d records withdrawn."))
+
+
 TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources"]})
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(PublishingAdmin):
     """What every record's admin shares: search, slugs from titles, timestamps, sources."""
 
     search_fields = ["title", "slug", "summary"]
@@ -118,7 +186,7 @@ class LinkedRecordsAdmin:
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(PublishingAdmin):
     list_display = ["title", "kind", "author", "publisher", "published_display", "cites"]
     list_filter = ["kind"]
     search_fields = ["title", "slug", "author", "publisher", "url"]
@@ -152,6 +220,7 @@ class SourceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -192,6 +261,7 @@ class PartyAdmin(LinkedRecordsAdmin, RecordAdmin):
             _("Takes part in"),
             {"fields": LinkedRecordsAdmin.linked_fields},
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -208,6 +278,7 @@ class EraAdmin(LinkedRecordsAdmin, RecordAdmin):
             _("In this era"),
             {"fields": LinkedRecordsAdmin.linked_fields},
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -242,6 +313,7 @@ class ThreatAdmin(LinkedRecordsAdmin, RecordAdmin):
             _("Addressed by"),
             {"fields": LinkedRecordsAdmin.linked_fields},
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -288,6 +360,7 @@ class AgreementAdmin(RecordAdmin):
             _("Related records"),
             {"fields": ["superseded_by_links", "initiatives_links", "sections_links"]},
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -322,6 +395,7 @@ class InitiativeAdmin(RecordAdmin):
         ),
         TEXT,
         (_("Related records"), {"fields": ["sections_links"]}),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -347,6 +421,7 @@ class EventAdmin(RecordAdmin):
         ),
         TEXT,
         (_("Related records"), {"fields": ["sections_links"]}),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 
@@ -390,6 +465,7 @@ class SectionAdmin(RecordAdmin):
             _("Records this section discusses"),
             {"fields": ["eras", "agreements", "initiatives", "threats", "events", "parties"]},
         ),
+        PUBLISHING,
         TIMESTAMPS,
     ]
 

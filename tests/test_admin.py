@@ -93,6 +93,7 @@ def test_part_page_edits_its_sections_inline(admin_client, populate):
         "slug": part.slug,
         "kind": part.kind,
         "position": part.position,
+        "state": "published",
         "heading_in_article": "on",
         "children-TOTAL_FORMS": "1",
         "children-INITIAL_FORMS": "1",

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .history import RecordHistory
+
 # --- Partial dates ---------------------------------------------------------------------------
 # History knows many dates only to the year or the month. Each partial date is stored as a
 # DateField holding its first possible day (so it sorts and filters as a date) plus a precision.
@@ -256,6 +258,7 @@ class Source(Publishable):
     url = models.URLField(_("URL"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
 
+    history = RecordHistory(m2m_fields=())
     objects = SlugManager.from_queryset(SourceQuerySet)()
 
     class Meta(Publishable.Meta):
@@ -332,6 +335,7 @@ class Party(Record):
     country = models.CharField(_("country"), max_length=15, choices=Country.choices)
     abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
 
+    history = RecordHistory(m2m_fields=("sources",))
     objects = SlugManager.from_queryset(PartyQuerySet)()
 
     class Meta(Record.Meta):
@@ -364,6 +368,7 @@ class Era(Record):
     start_year = models.PositiveSmallIntegerField(_("start year"))
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)
 
+    history = RecordHistory(m2m_fields=("sources",))
     objects = SlugManager.from_queryset(EraQuerySet)()
 
     class Meta(Record.Meta):
@@ -432,6 +437,7 @@ class Threat(Record):
 
     category = models.CharField(_("category"), max_length=15, choices=ThreatCategory.choices)
 
+    history = RecordHistory(m2m_fields=("sources",))
     objects = SlugManager.from_queryset(ThreatQuerySet)()
 
     class Meta(Record.Meta):
@@ -523,6 +529,7 @@ class Agreement(Record):
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
 
+    history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = SlugManager.from_queryset(AgreementQuerySet)()
 
     DATES = ("signed", "in_force", "ended")
@@ -639,6 +646,7 @@ class Initiative(Record):
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
 
+    history = RecordHistory(m2m_fields=("participants", "threats", "sources"))
     objects = SlugManager.from_queryset(InitiativeQuerySet)()
 
     DATES = ("started", "ended")
@@ -695,6 +703,7 @@ class Event(Record):
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
 
+    history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = SlugManager.from_queryset(EventQuerySet)()
 
     DATES = ("started", "ended")
@@ -769,6 +778,9 @@ class Section(Record):
         Party, verbose_name=_("parties"), blank=True, related_name="sections"
     )
 
+    history = RecordHistory(
+        m2m_fields=("eras", "agreements", "initiatives", "threats", "events", "parties", "sources")
+    )
     objects = SlugManager.from_queryset(SectionQuerySet)()
 
     class Meta(Record.Meta):

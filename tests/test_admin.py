@@ -94,6 +94,7 @@ def test_part_page_edits_its_sections_inline(admin_client, populate):
         "kind": part.kind,
         "position": part.position,
         "state": "published",
+        "base_version": part.history.first().history_id,
         "heading_in_article": "on",
         "children-TOTAL_FORMS": "1",
         "children-INITIAL_FORMS": "1",

@@ -45,6 +45,7 @@ def agreement_form(agreement, **changes):
         "summary": agreement.summary,
         "body": agreement.body,
         "editorial_note": agreement.editorial_note,
+        "base_version": latest.history_id if (latest := agreement.history.first()) else "",
     }
     data.update(changes)
     return data
@@ -96,6 +97,14 @@ def can_delete(client, draft):
     return not Agreement.objects.filter(pk=draft.pk).exists()
 
 
+def can_restore(client, draft):
+    pk = draft.pk
+    draft.delete()
+    version = draft.history.model.objects.get(id=pk, history_type="-")
+    client.post(reverse("admin:cooperation_agreement_restore", args=[version.history_id]))
+    return Agreement.objects.filter(pk=pk).exists()
+
+
 def can_preview(client, draft):
     return client.get(draft.get_absolute_url(), {"preview": "1"}).status_code == 200
 
@@ -118,6 +127,7 @@ MATRIX = {
     can_publish_in_bulk: (False, False, True, True),
     can_withdraw_in_bulk: (False, False, True, True),
     can_delete: (False, False, True, True),
+    can_restore: (False, False, True, True),
     can_preview: (False, True, True, True),
 }
 

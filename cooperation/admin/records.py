@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from ..models import (
     Agreement,
     Era,
     Event,
@@ -19,6 +19,7 @@ from .models import (
     Threat,
     subquery_count,
 )
+from .history import HistoryAdmin
 
 admin.site.site_header = _("US–Mexico defense cooperation: editors")
 admin.site.site_title = _("Defense cooperation records")
@@ -87,7 +88,7 @@ TIMESTAMPS = (_("Record"), {"fields": ["created_at", "updated_at"], "classes": [
 PUBLISHING = (_("Publishing"), {"fields": ["state", "preview_link"]})
 
 
-class PublishingAdmin(admin.ModelAdmin):
+class PublishingAdmin(HistoryAdmin):
     """The editorial workflow: every user may move a record between draft and review; only
     publishers publish or withdraw it, one record at a time or in bulk."""
 
@@ -132,6 +133,7 @@ class PublishingAdmin(admin.ModelAdmin):
         for record in queryset.exclude(state=state):
             # One save each, so that every change is recorded in the record's history.
             record.state = state
+            record._change_reason = message % {"count": 1}
             record.save()
             changed += 1
         self.message_user(request, message % {"count": changed}, messages.SUCCESS)

@@ -182,3 +182,8 @@ def test_history_and_compare_pages_for_a_fixture_record(admin_client):
     assert history.status_code == 200
     assert LOAD_REASON.replace("'", "&#x27;") in history.text
     assert re.search(r'name="from" value="\d+"', history.text)
+
+
+def test_every_changelist_links_to_its_deleted_records(admin_client):
+    page = admin_client.get(reverse("admin:cooperation_era_changelist")).text
+    assert f'href="{reverse("admin:cooperation_era_deleted")}"' in page

@@ -187,3 +187,12 @@ def test_history_and_compare_pages_for_a_fixture_record(admin_client):
 def test_every_changelist_links_to_its_deleted_records(admin_client):
     page = admin_client.get(reverse("admin:cooperation_era_changelist")).text
     assert f'href="{reverse("admin:cooperation_era_deleted")}"' in page
+
+
+def test_lists_show_each_record_state_and_last_editor(admin_client, admin_user, agreement):
+    edit(admin_client, agreement, title="Edited title")
+    changelist = admin_client.get(url("changelist"))
+    row = next(r for r in changelist.context["cl"].result_list if r.pk == agreement.pk)
+    assert row.last_editor_name == admin_user.username
+    assert '<td class="field-state">published</td>' in changelist.text
+    assert '<td class="field-last_editor">admin</td>' in changelist.text

@@ -1,10 +1,8 @@
 """The source article's content, shipped as fixtures in ``fixtures/``."""
 
-from django.core.management import call_command
-from django.db import transaction
-from django.test.utils import override_settings
+from django.conf import settings
 
-from .history import compare, record_version
+from .imports import import_files
 from .models import RECORD_MODELS, Source
 
 #: Fixture names in the order that lets each file refer to the ones before it.
@@ -22,25 +20,26 @@ ARTICLE_FIXTURES = (
 LOAD_REASON = "Loaded from the article's fixtures"
 
 
+class ArticleNotLoaded(Exception):
+    pass
+
+
+def fixture_paths():
+    return [settings.BASE_DIR / "fixtures" / f"{name}.json" for name in ARTICLE_FIXTURES]
+
+
 def record_count():
     return sum(model.objects.count() for model in (Source, *RECORD_MODELS))
 
 
-def load_article(verbosity=1):
-    """Load every fixture of the article in one transaction: all of it or nothing. Each
-    record the load creates or changes gets one version in its history, marked as a load."""
-    with transaction.atomic():
-        # loaddata saves raw rows and relations one by one; record one version per record
-        # afterwards instead of one per step.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
-            call_command("loaddata", *ARTICLE_FIXTURES, verbosity=verbosity)
-        for model in (Source, *RECORD_MODELS):
-            for record in model.objects.all():
-                record_loaded_version(record)
-
-
-def record_loaded_version(record):
-    previous = record.history.first()
-    record_version(record, "~" if previous else "+", LOAD_REASON)
-    if previous and not compare(previous, record.history.first()):
-        record.history.first().delete()
+def load_article(progress=None):
+    """Import every fixture of the article, all or nothing; each record created or changed
+    gets a version in its history marked as a load. Returns the import's report."""
+    report = import_files(
+        {path.name: path.read_bytes() for path in fixture_paths()},
+        reason=LOAD_REASON,
+        progress=progress,
+    )
+    if not report.ok:
+        raise ArticleNotLoaded("\n".join(str(problem) for problem in report.problems))
+    return report

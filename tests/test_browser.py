@@ -52,7 +52,7 @@ def page(monkeypatch):
 
 
 def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(live_server, page):
-    load_article(verbosity=0)
+    load_article()
     in_cold_war = Agreement.objects.filter(era__slug="cold-war").count()
 
     page.goto(live_server.url + "/")

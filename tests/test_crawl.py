@@ -29,7 +29,7 @@ def internal_links(page_url, html):
 
 
 def test_crawl_from_home_reaches_every_record_without_errors(client):
-    load_article(verbosity=0)
+    load_article()
     seen, queue, failures = {"/"}, deque(["/"]), []
     while queue:
         url = queue.popleft()

@@ -44,7 +44,7 @@ def snapshot():
 
 @pytest.fixture
 def article():
-    load_article(verbosity=0)
+    load_article()
 
 
 def test_fixture_files_use_natural_keys_and_no_primary_keys():
@@ -71,7 +71,7 @@ def test_every_loaded_object_passes_full_clean(article):
 
 def test_loading_twice_changes_nothing(article):
     first = snapshot()
-    load_article(verbosity=0)
+    load_article()
     assert snapshot() == first
 
 

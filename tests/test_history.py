@@ -165,18 +165,18 @@ def test_a_conflicting_save_is_refused_and_loses_neither_edit(client, agreement,
 
 
 def test_fixture_loads_are_recorded_as_loads_and_only_when_something_changes():
-    load_article(verbosity=0)
+    load_article()
     merida = Agreement.objects.get(slug="merida-initiative")
     assert [(v.history_change_reason, v.history_user) for v in merida.history.all()] == [
         (LOAD_REASON, None)
     ]
     versions = sum(model.history.count() for model in (Agreement, Section, Source))
-    load_article(verbosity=0)
+    load_article()
     assert sum(model.history.count() for model in (Agreement, Section, Source)) == versions
 
 
 def test_history_and_compare_pages_for_a_fixture_record(admin_client):
-    load_article(verbosity=0)
+    load_article()
     merida = Agreement.objects.get(slug="merida-initiative")
     history = admin_client.get(url("history", merida.pk))
     assert history.status_code == 200

@@ -42,7 +42,7 @@ PAGES = {
 
 @pytest.fixture
 def article():
-    load_article(verbosity=0)
+    load_article()
 
 
 def count_queries(client, url):

@@ -65,7 +65,7 @@ def add_unpublished_records(state):
 
 @pytest.fixture
 def article():
-    load_article(verbosity=0)
+    load_article()
 
 
 @pytest.mark.parametrize("state", [State.DRAFT, State.IN_REVIEW, State.WITHDRAWN])

@@ -1,22 +1,23 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from cooperation.article import load_article, record_count
+from cooperation.article import ArticleNotLoaded, load_article, record_count
 
 
 class Command(BaseCommand):
     help = (
-        "Load the source article's records from fixtures/ into a database that has none yet. "
-        "A database with records is left alone, so editors' changes are never overwritten."
+        "Import the source article's records from fixtures/ (through import_records' checks) "
+        "into a database that has none yet. A database with records is left alone, so "
+        "editors' changes are never overwritten."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Load even if records exist: records with the fixtures' slugs are overwritten.",
+            help="Import even if records exist: records with the fixtures' slugs are updated.",
         )
 
-    def handle(self, *args, force=False, verbosity=1, **options):
+    def handle(self, *args, force=False, **options):
         existing = record_count()
         if existing and not force:
             self.stdout.write(
@@ -24,5 +25,15 @@ class Command(BaseCommand):
                 "(use --force to overwrite the fixtures' records)."
             )
             return
-        load_article(verbosity=verbosity)
-        self.stdout.write(self.style.SUCCESS(f"Loaded the article: {record_count()} records."))
+        try:
+            report = load_article()
+        except ArticleNotLoaded as error:
+            raise CommandError(
+                f"The article's fixtures did not load, nothing was written:\n{error}"
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the article: {report.count('created')} records created, "
+                f"{report.count('updated')} updated, {report.count('unchanged')} unchanged."
+            )
+        )

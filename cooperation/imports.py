@@ -1,0 +1,566 @@
+"""Importing and exporting records as Django fixture JSON with natural keys (the format of
+``fixtures/``).
+
+An import checks every object of every file, then writes all of them in one transaction or
+none. Checking happens inside that transaction: each object is applied to the database in
+dependency order, so that it can be validated exactly as Django validates it (``full_clean()``,
+constraints, references to records of the same files), and the transaction is rolled back
+unless every object passed and this is not a dry run. The report says, per object, whether it
+would be created, updated (with each change) or left unchanged, and, for each problem, the file,
+the object's position and slug, the field and what to do about it."""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models, transaction
+from django.utils.translation import gettext as _
+
+from .history import record_version, versions_paused
+from .models import RECORD_MODELS, Source
+
+#: Models in the order that lets each refer to those before it.
+IMPORT_MODELS = (Source, *RECORD_MODELS)
+MODELS_BY_LABEL = {model._meta.label_lower: model for model in IMPORT_MODELS}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Fields the database fills in; a file may give them, but need not.
+AUTOMATIC = ("id", "created_at", "updated_at")
+
+
+@dataclass
+class Problem:
+    file: str
+    index: int | None
+    slug: str
+    field: str
+    message: str
+
+    def __str__(self):
+        where = self.file
+        if self.index is not None:
+            where += f", object {self.index}"
+        if self.slug:
+            where += f" ({self.slug})"
+        if self.field:
+            where += f", field “{self.field}”"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    file: str
+    index: int
+    model: str
+    slug: str
+    action: str  # created, updated or unchanged
+    changes: dict = field(default_factory=dict)  # field -> [old, new]
+
+
+@dataclass
+class Report:
+    outcomes: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    #: (record, outcome) of each object applied, for recording history once all is well.
+    written_records: list = field(default_factory=list, repr=False)
+
+    @property
+    def ok(self):
+        return not self.problems
+
+    def count(self, action):
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    def as_dict(self):
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "summary": {
+                action: self.count(action) for action in ("created", "updated", "unchanged")
+            },
+            "objects": [asdict(outcome) for outcome in self.outcomes],
+            "problems": [asdict(problem) | {"text": str(problem)} for problem in self.problems],
+        }
+
+
+@dataclass
+class Entry:
+    """One object of a file, as read."""
+
+    file: str
+    index: int
+    model: type
+    fields: dict
+
+    @property
+    def slug(self):
+        return str(self.fields.get("slug", ""))
+
+
+class InvalidFile(Exception):
+    def __init__(self, problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def read_entries(name, data):
+    """The objects of one file's bytes, or InvalidFile saying what is wrong and where."""
+
+    def invalid(message, index=None, slug="", field=""):
+        return InvalidFile(Problem(name, index, slug, field, message))
+
+    if len(data) > MAX_FILE_BYTES:
+        raise invalid(
+            _("The file is %(size)d bytes; the limit is %(limit)d. Split it into smaller files.")
+            % {"size": len(data), "limit": MAX_FILE_BYTES}
+        )
+    if not data.strip():
+        raise invalid(_("The file is empty: it should be a JSON list of records."))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise invalid(
+            _("The file is not UTF-8 text: byte %(byte)d (line %(line)d) is not valid UTF-8.")
+            % {"byte": error.start, "line": line}
+        ) from None
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise invalid(
+            _("The file is not valid JSON: %(message)s at line %(line)d, column %(column)d.")
+            % {"message": error.msg, "line": error.lineno, "column": error.colno}
+        ) from None
+    if not isinstance(content, list):
+        raise invalid(
+            _("The file should hold a JSON list of records, not a %(type)s.")
+            % {"type": type(content).__name__}
+        )
+    if not content:
+        raise invalid(_("The file holds an empty list: there is nothing to import."))
+    entries, problems = [], []
+    for index, obj in enumerate(content):
+        if not isinstance(obj, dict) or not isinstance(obj.get("fields"), dict):
+            problems.append(
+                Problem(
+                    name, index, "", "", _('Each record is an object with "model" and "fields".')
+                )
+            )
+            continue
+        model = MODELS_BY_LABEL.get(str(obj.get("model", "")).lower())
+        slug = str(obj["fields"].get("slug", ""))
+        if model is None:
+            known = ", ".join(sorted(MODELS_BY_LABEL))
+            problems.append(
+                Problem(
+                    name,
+                    index,
+                    slug,
+                    "model",
+                    _("Unknown model “%(model)s”; use one of %(known)s.")
+                    % {"model": obj.get("model"), "known": known},
+                )
+            )
+            continue
+        if "pk" in obj:
+            problems.append(
+                Problem(
+                    name,
+                    index,
+                    slug,
+                    "pk",
+                    _("Records are identified by their slug: remove the “pk” key."),
+                )
+            )
+            continue
+        entries.append(Entry(name, index, model, obj["fields"]))
+    return entries, problems
+
+
+# --- Importing -------------------------------------------------------------------------------
+
+
+def import_files(files, *, dry_run=False, reason=None, user=None, state=None, progress=None):
+    """Import ``files`` ({name: bytes}) all or nothing. Returns a Report.
+
+    ``state`` overrides the publishing state of every imported record (for example "draft");
+    ``reason`` is the history comment of each record written; ``progress`` is called with the
+    number of objects done so far."""
+    report = Report(dry_run=dry_run)
+    entries = []
+    for name, data in files.items():
+        try:
+            file_entries, problems = read_entries(name, data)
+        except InvalidFile as error:
+            report.problems.append(error.problem)
+            continue
+        entries.extend(file_entries)
+        report.problems.extend(problems)
+    report.problems.extend(duplicate_slugs(entries))
+    if report.problems:
+        return report
+    reason = reason or _("Imported from %(files)s") % {"files": ", ".join(files)}
+    try:
+        with transaction.atomic():
+            apply_entries(entries, report, state, progress)
+            report.problems.extend(supersedes_cycles())
+            if report.problems or dry_run:
+                transaction.set_rollback(True)
+            else:
+                for record, outcome in report.written_records:
+                    if outcome.action != "unchanged":
+                        record_version(
+                            record, "+" if outcome.action == "created" else "~", reason, user
+                        )
+                report.written = True
+    except DatabaseError as error:
+        report.problems.append(
+            Problem("", None, "", "", _("The database refused the import: %s") % error)
+        )
+        report.written = False
+    return report
+
+
+def duplicate_slugs(entries):
+    seen, problems = {}, []
+    for entry in entries:
+        key = (entry.model, entry.slug)
+        if entry.slug and key in seen:
+            first = seen[key]
+            problems.append(
+                Problem(
+                    entry.file,
+                    entry.index,
+                    entry.slug,
+                    "slug",
+                    _("The slug is used twice for a %(model)s: also in %(file)s, object %(index)d.")
+                    % {
+                        "model": entry.model._meta.verbose_name,
+                        "file": first.file,
+                        "index": first.index,
+                    },
+                )
+            )
+        seen.setdefault(key, entry)
+    return problems
+
+
+def dependency_order(entries):
+    """Entries by model, in IMPORT_MODELS order; within a model, a record another refers to
+    (a section's part, the agreement another supersedes) comes before it where it can."""
+    ordered = []
+    for model in IMPORT_MODELS:
+        group = [entry for entry in entries if entry.model is model]
+        by_slug = {entry.slug: entry for entry in group}
+        own = [f.name for f in model._meta.fields if f.many_to_one and f.related_model is model]
+        placed, visiting = set(), set()
+
+        def place(entry, own=own, by_slug=by_slug, placed=placed, visiting=visiting):
+            if id(entry) in placed or id(entry) in visiting:
+                return  # placed already, or a cycle, which the cycle check reports
+            visiting.add(id(entry))
+            for name in own:
+                key = entry.fields.get(name)
+                if isinstance(key, list) and key and key[0] in by_slug:
+                    place(by_slug[key[0]])
+            visiting.discard(id(entry))
+            placed.add(id(entry))
+            ordered.append(entry)
+
+        for entry in group:
+            place(entry)
+    return ordered
+
+
+def apply_entries(entries, report, state, progress):
+    """Save every entry's scalar fields and foreign keys to other models, then its references
+    to its own model (which may come later in the files), then its many-to-many relations."""
+    pending = []
+    for done, entry in enumerate(dependency_order(entries), start=1):
+        applied = apply_fields(entry, report, state)
+        if applied:
+            pending.append(applied)
+        if progress:
+            progress(done)
+    for entry, record, outcome, relations in pending:
+        problems_before = len(report.problems)
+        self_references(entry, record, outcome, relations, report)
+        many_to_many(entry, record, outcome, relations, report)
+        if "updated_at" in entry.fields and outcome.action == "created":
+            # Keep the file's time of last change, so that an export of an import is the
+            # same file: saving set it to now.
+            stamp = model_fields(entry.model)["updated_at"].to_python(entry.fields["updated_at"])
+            entry.model.objects.filter(pk=record.pk).update(updated_at=stamp)
+            record.updated_at = stamp
+        if len(report.problems) == problems_before:
+            validate(entry, record, report)
+        report.outcomes.append(outcome)
+        report.written_records.append((record, outcome))
+
+
+def model_fields(model):
+    """The fields a file may give: the model's own columns and many-to-many relations."""
+    return {
+        model_field.name: model_field
+        for model_field in model._meta.get_fields()
+        if not model_field.auto_created and (model_field.concrete or model_field.many_to_many)
+    }
+
+
+def apply_fields(entry, report, state):
+    model = entry.model
+    known = model_fields(model)
+    problems = []
+    for name in entry.fields:
+        if name not in known:
+            problems.append(
+                Problem(
+                    entry.file,
+                    entry.index,
+                    entry.slug,
+                    name,
+                    _("%(model)s has no field “%(field)s”.")
+                    % {"model": model._meta.verbose_name.capitalize(), "field": name},
+                )
+            )
+    if not entry.slug:
+        problems.append(
+            Problem(entry.file, entry.index, "", "slug", _("Every record needs a slug."))
+        )
+    if problems:
+        report.problems.extend(problems)
+        return None
+    record = model.objects.filter(slug=entry.slug).first()
+    outcome = Outcome(entry.file, entry.index, model._meta.label_lower, entry.slug, "unchanged")
+    if record is None:
+        record = model()
+        outcome.action = "created"
+    relations = {}
+    values = dict(entry.fields)
+    if state is not None:
+        values["state"] = state
+    for name, value in values.items():
+        model_field = known[name]
+        if model_field.many_to_many:
+            relations[name] = value
+            continue
+        if model_field.many_to_one and model_field.related_model is model:
+            target = resolve_existing(model, value)
+            if target is None and value is not None:
+                relations[name] = value  # comes later in the files, or makes a cycle
+                continue
+            value = target
+        elif model_field.many_to_one:
+            value = resolve(entry, model_field, value, report)
+            if value is False:
+                continue
+        else:
+            try:
+                value = model_field.to_python(value)
+            except ValidationError as error:
+                report.problems.append(problem_from(entry, name, error))
+                continue
+        old = getattr(record, model_field.attname)
+        if name in ("created_at", "updated_at"):
+            if outcome.action == "created":
+                setattr(record, model_field.attname, value)
+            continue
+        new = value.pk if isinstance(value, models.Model) else value
+        if outcome.action == "unchanged" and old != new:
+            outcome.action = "updated"
+            outcome.changes[name] = [describe(old), describe(new)]
+        elif outcome.action == "updated" and old != new:
+            outcome.changes[name] = [describe(old), describe(new)]
+        setattr(record, model_field.attname, new)
+    try:
+        with transaction.atomic(), versions_paused(record):
+            if outcome.action != "unchanged":
+                record.save()
+    except (DatabaseError, ValidationError) as error:
+        report.problems.append(
+            Problem(entry.file, entry.index, entry.slug, "", _("Could not be saved: %s") % error)
+        )
+        return None
+    return entry, record, outcome, relations
+
+
+def describe(value):
+    if value is None:
+        return None
+    return value if isinstance(value, (str, int, bool)) else str(value)
+
+
+def resolve(entry, model_field, value, report, many=False):
+    """The record a natural key ``["slug"]`` names, or False after reporting a problem."""
+    if value is None:
+        return None
+    target_model = model_field.related_model
+    if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
+        report.problems.append(
+            Problem(
+                entry.file,
+                entry.index,
+                entry.slug,
+                model_field.name,
+                _('A reference is written as ["slug"]; got %(value)s.')
+                % {"value": json.dumps(value)},
+            )
+        )
+        return False
+    target = target_model.objects.filter(slug=value[0]).first()
+    if target is None:
+        report.problems.append(
+            Problem(
+                entry.file,
+                entry.index,
+                entry.slug,
+                model_field.name,
+                _(
+                    "Refers to the %(model)s “%(slug)s”, which is neither in the database nor in "
+                    "the files being imported."
+                )
+                % {"model": target_model._meta.verbose_name, "slug": value[0]},
+            )
+        )
+        return False
+    return target
+
+
+def resolve_existing(model, value):
+    """The record of ``model`` that natural key ``value`` names, if it is already saved."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return model.objects.filter(slug=value[0]).first()
+    return None
+
+
+def self_references(entry, record, outcome, relations, report):
+    model = type(record)
+    for name, value in relations.items():
+        model_field = model._meta.get_field(name)
+        if model_field.many_to_many:
+            continue
+        target = resolve(entry, model_field, value, report)
+        if target is False:
+            continue
+        new = target.pk if target else None
+        old = getattr(record, model_field.attname)
+        if old != new:
+            if outcome.action == "unchanged":
+                outcome.action = "updated"
+            if outcome.action == "updated":
+                outcome.changes[name] = [
+                    describe(getattr(record, name, None)),
+                    describe(target),
+                ]
+            setattr(record, model_field.attname, new)
+            with versions_paused(record):
+                record.save()
+
+
+def many_to_many(entry, record, outcome, relations, report):
+    model = type(record)
+    for name, value in relations.items():
+        model_field = model._meta.get_field(name)
+        if not model_field.many_to_many:
+            continue
+        if not isinstance(value, list):
+            report.problems.append(
+                Problem(
+                    entry.file,
+                    entry.index,
+                    entry.slug,
+                    name,
+                    _('A list of references is written as [["slug"], ["slug"]].'),
+                )
+            )
+            continue
+        targets = [resolve(entry, model_field, item, report) for item in value]
+        if any(target is False for target in targets):
+            continue
+        manager = getattr(record, name)
+        old = sorted(manager.values_list("slug", flat=True))
+        new = sorted(target.slug for target in targets)
+        if old != new:
+            if outcome.action == "unchanged":
+                outcome.action = "updated"
+            if outcome.action == "updated":
+                outcome.changes[name] = [old, new]
+            with versions_paused(record):
+                manager.set(targets)
+
+
+def validate(entry, record, report):
+    try:
+        record.full_clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                report.problems.append(
+                    Problem(
+                        entry.file,
+                        entry.index,
+                        entry.slug,
+                        "" if name == "__all__" else name,
+                        message,
+                    )
+                )
+
+
+def problem_from(entry, name, error):
+    return Problem(entry.file, entry.index, entry.slug, name, " ".join(error.messages))
+
+
+def supersedes_cycles():
+    """Agreements that end up superseding themselves through a chain of supersedes."""
+    from .models import Agreement
+
+    supersedes = dict(Agreement.objects.values_list("pk", "supersedes_id"))
+    slugs = dict(Agreement.objects.values_list("pk", "slug"))
+    problems, reported = [], set()
+    for start in supersedes:
+        seen, current = [], start
+        while current is not None and current not in seen:
+            seen.append(current)
+            current = supersedes.get(current)
+        if current is not None and current == start and not reported & set(seen):
+            reported |= set(seen)
+            chain = " → ".join(slugs[pk] for pk in [*seen, start])
+            problems.append(
+                Problem(
+                    "",
+                    None,
+                    slugs[start],
+                    "supersedes",
+                    _("These agreements supersede each other in a circle: %(chain)s.")
+                    % {"chain": chain},
+                )
+            )
+    return problems
+
+
+# --- Exporting -------------------------------------------------------------------------------
+
+
+def export_records(models_to_export=IMPORT_MODELS):
+    """Every record of ``models_to_export`` as fixture JSON with natural keys, in a stable
+    order (by model, then slug), so that equal databases export equal files."""
+    objects = [record for model in models_to_export for record in model.objects.order_by("slug")]
+    text = serializers.serialize(
+        "json",
+        objects,
+        indent=2,
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+    return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def read_paths(paths):
+    return {str(Path(path)): Path(path).read_bytes() for path in paths}

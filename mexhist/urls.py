@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.admin.imports import import_view
+
 urlpatterns = [
+    path("admin/import/", admin.site.admin_view(import_view), name="cooperation-import"),
     path("admin/", admin.site.urls),
     path("", include("cooperation.urls")),
 ]

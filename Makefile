@@ -12,7 +12,7 @@ FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install setup run superuser test lint format lock clean
+.PHONY: help install setup run superuser test lint format lock clean bench-import
 
 help:
 	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
@@ -21,6 +21,7 @@ help:
 	@echo "make superuser  create an admin account of your own"
 	@echo "make format     apply ruff's formatting and safe fixes"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
+	@echo "make bench-import  time and peak memory of importing 10,000 records"
 
 # The virtual environment is rebuilt whenever the lock file changes.
 $(VENV)/installed: requirements.lock
@@ -65,6 +66,13 @@ lock: install
 	$(PYTHON) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --group dev --generate-hashes --universal \
 		--python-version 3.12 --no-header -o requirements.lock
+
+# Time and peak memory of importing 10,000 records into a fresh SQLite database.
+bench-import: install
+	rm -f var/bench-import.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-import.sqlite3 $(MANAGE) migrate -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-import.sqlite3 $(MANAGE) bench_import --records 10000
+	rm -f var/bench-import.sqlite3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

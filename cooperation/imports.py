@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from .history import record_version, versions_paused
@@ -66,6 +66,7 @@ class Report:
     written: bool = False
     #: (record, outcome) of each object applied, for recording history once all is well.
     written_records: list = field(default_factory=list, repr=False)
+    slugs: "SlugIndex" = field(default_factory=lambda: SlugIndex(), repr=False)
 
     @property
     def ok(self):
@@ -85,6 +86,28 @@ class Report:
             "objects": [asdict(outcome) for outcome in self.outcomes],
             "problems": [asdict(problem) | {"text": str(problem)} for problem in self.problems],
         }
+
+
+class SlugIndex:
+    """Slug → pk of each model's records: one query per model for the whole import, kept
+    current as the import creates records."""
+
+    def __init__(self):
+        self.maps = {}
+
+    def of(self, model):
+        if model not in self.maps:
+            self.maps[model] = dict(model.objects.values_list("slug", "pk"))
+        return self.maps[model]
+
+    def pk(self, model, slug):
+        return self.of(model).get(slug)
+
+    def slug(self, model, pk):
+        return next((slug for slug, known in self.of(model).items() if known == pk), None)
+
+    def add(self, model, slug, pk):
+        self.of(model)[slug] = pk
 
 
 @dataclass
@@ -290,7 +313,6 @@ def apply_entries(entries, report, state, progress):
         if progress:
             progress(done)
     for entry, record, outcome, relations in pending:
-        problems_before = len(report.problems)
         self_references(entry, record, outcome, relations, report)
         many_to_many(entry, record, outcome, relations, report)
         if "updated_at" in entry.fields and outcome.action == "created":
@@ -299,8 +321,6 @@ def apply_entries(entries, report, state, progress):
             stamp = model_fields(entry.model)["updated_at"].to_python(entry.fields["updated_at"])
             entry.model.objects.filter(pk=record.pk).update(updated_at=stamp)
             record.updated_at = stamp
-        if len(report.problems) == problems_before:
-            validate(entry, record, report)
         report.outcomes.append(outcome)
         report.written_records.append((record, outcome))
 
@@ -337,10 +357,10 @@ def apply_fields(entry, report, state):
     if problems:
         report.problems.extend(problems)
         return None
-    record = model.objects.filter(slug=entry.slug).first()
+    existing = report.slugs.pk(model, entry.slug)
+    record = model.objects.get(pk=existing) if existing else model()
     outcome = Outcome(entry.file, entry.index, model._meta.label_lower, entry.slug, "unchanged")
-    if record is None:
-        record = model()
+    if existing is None:
         outcome.action = "created"
     relations = {}
     values = dict(entry.fields)
@@ -352,7 +372,7 @@ def apply_fields(entry, report, state):
             relations[name] = value
             continue
         if model_field.many_to_one and model_field.related_model is model:
-            target = resolve_existing(model, value)
+            target = resolve_existing(model, value, report)
             if target is None and value is not None:
                 relations[name] = value  # comes later in the files, or makes a cycle
                 continue
@@ -372,23 +392,48 @@ def apply_fields(entry, report, state):
             if outcome.action == "created":
                 setattr(record, model_field.attname, value)
             continue
-        new = value.pk if isinstance(value, models.Model) else value
-        if outcome.action == "unchanged" and old != new:
+        new = value
+        if old != new and outcome.action != "created":
             outcome.action = "updated"
-            outcome.changes[name] = [describe(old), describe(new)]
-        elif outcome.action == "updated" and old != new:
-            outcome.changes[name] = [describe(old), describe(new)]
+            if model_field.many_to_one:
+                target = model_field.related_model
+                outcome.changes[name] = [
+                    report.slugs.slug(target, old),
+                    report.slugs.slug(target, new),
+                ]
+            else:
+                outcome.changes[name] = [describe(old), describe(new)]
         setattr(record, model_field.attname, new)
+    # Fields and the model's own rules are checked here; the database checks its constraints
+    # as the record is saved (one query each otherwise, for every record).
+    if not validate(entry, record, report, exclude=list(relations)):
+        return None
+    if outcome.action != "unchanged" and not save(entry, record, report):
+        return None
+    report.slugs.add(model, entry.slug, record.pk)
+    return entry, record, outcome, relations
+
+
+def save(entry, record, report):
+    """Save ``record`` in a savepoint; a refused constraint becomes a problem."""
     try:
         with transaction.atomic(), versions_paused(record):
-            if outcome.action != "unchanged":
-                record.save()
-    except (DatabaseError, ValidationError) as error:
+            record.save()
+    except DatabaseError as error:
         report.problems.append(
-            Problem(entry.file, entry.index, entry.slug, "", _("Could not be saved: %s") % error)
+            Problem(entry.file, entry.index, entry.slug, "", constraint_message(record, error))
         )
-        return None
-    return entry, record, outcome, relations
+        return False
+    return True
+
+
+def constraint_message(record, error):
+    for constraint in record._meta.constraints:
+        if constraint.name in str(error):
+            return str(constraint.get_violation_error_message())
+    if "UNIQUE" in str(error).upper():
+        return _("Another record already has these values: %s") % error
+    return _("The database refused the record: %s") % error
 
 
 def describe(value):
@@ -397,8 +442,9 @@ def describe(value):
     return value if isinstance(value, (str, int, bool)) else str(value)
 
 
-def resolve(entry, model_field, value, report, many=False):
-    """The record a natural key ``["slug"]`` names, or False after reporting a problem."""
+def resolve(entry, model_field, value, report):
+    """The pk of the record a natural key ``["slug"]`` names, or False after reporting a
+    problem."""
     if value is None:
         return None
     target_model = model_field.related_model
@@ -414,7 +460,7 @@ def resolve(entry, model_field, value, report, many=False):
             )
         )
         return False
-    target = target_model.objects.filter(slug=value[0]).first()
+    target = report.slugs.pk(target_model, value[0])
     if target is None:
         report.problems.append(
             Problem(
@@ -433,10 +479,10 @@ def resolve(entry, model_field, value, report, many=False):
     return target
 
 
-def resolve_existing(model, value):
-    """The record of ``model`` that natural key ``value`` names, if it is already saved."""
+def resolve_existing(model, value, report):
+    """The pk of the record of ``model`` that natural key ``value`` names, if it is saved."""
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        return model.objects.filter(slug=value[0]).first()
+        return report.slugs.pk(model, value[0])
     return None
 
 
@@ -449,19 +495,15 @@ def self_references(entry, record, outcome, relations, report):
         target = resolve(entry, model_field, value, report)
         if target is False:
             continue
-        new = target.pk if target else None
+        new = target
         old = getattr(record, model_field.attname)
         if old != new:
             if outcome.action == "unchanged":
                 outcome.action = "updated"
             if outcome.action == "updated":
-                outcome.changes[name] = [
-                    describe(getattr(record, name, None)),
-                    describe(target),
-                ]
+                outcome.changes[name] = [report.slugs.slug(model, old), value[0]]
             setattr(record, model_field.attname, new)
-            with versions_paused(record):
-                record.save()
+            save(entry, record, report)
 
 
 def many_to_many(entry, record, outcome, relations, report):
@@ -485,8 +527,8 @@ def many_to_many(entry, record, outcome, relations, report):
         if any(target is False for target in targets):
             continue
         manager = getattr(record, name)
-        old = sorted(manager.values_list("slug", flat=True))
-        new = sorted(target.slug for target in targets)
+        old = sorted(manager.values_list("slug", flat=True)) if record.pk else []
+        new = sorted(item[0] for item in value)
         if old != new:
             if outcome.action == "unchanged":
                 outcome.action = "updated"
@@ -496,9 +538,9 @@ def many_to_many(entry, record, outcome, relations, report):
                 manager.set(targets)
 
 
-def validate(entry, record, report):
+def validate(entry, record, report, exclude):
     try:
-        record.full_clean()
+        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             for message in messages:
@@ -511,6 +553,8 @@ def validate(entry, record, report):
                         message,
                     )
                 )
+        return False
+    return True
 
 
 def problem_from(entry, name, error):

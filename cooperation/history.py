@@ -166,16 +166,13 @@ def revert(record, version, user, reason=None):
 
 def deleted_versions(model):
     """The last version of each deleted record of ``model`` that is still deleted."""
-    History = model.history.model
-    existing = model.objects.values("pk")
-    last = (
-        History.objects.filter(history_type="-")
-        .exclude(id__in=existing)
-        .order_by("id", "-history_date")
-        .distinct()
+    deletions = (
+        model.history.filter(history_type="-")
+        .exclude(id__in=model.objects.values("pk"))
+        .order_by("-history_date")
     )
     seen, versions = set(), []
-    for version in last.order_by("-history_date"):
+    for version in deletions:
         if version.id not in seen:
             seen.add(version.id)
             versions.append(version)

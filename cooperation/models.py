@@ -152,6 +152,21 @@ def subquery_count(queryset, field):
     return models.functions.Coalesce(models.Subquery(rows), 0)
 
 
+def published_link_counts(target, agreement_relation, initiative_relation):
+    """``agreement_count`` and ``initiative_count`` annotations: the published agreements and
+    initiatives linked to each ``target`` through their many-to-many relations."""
+    agreement_links = getattr(Agreement, agreement_relation).through.objects
+    initiative_links = getattr(Initiative, initiative_relation).through.objects
+    return {
+        "agreement_count": subquery_count(
+            agreement_links.filter(agreement__state=State.PUBLISHED), target
+        ),
+        "initiative_count": subquery_count(
+            initiative_links.filter(initiative__state=State.PUBLISHED), target
+        ),
+    }
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -307,16 +322,9 @@ class Country(models.TextChoices):
 
 class PartyQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.annotate(
-            agreement_count=subquery_count(
-                Agreement.parties.through.objects.filter(agreement__state=State.PUBLISHED),
-                "party",
-            ),
-            initiative_count=subquery_count(
-                Initiative.participants.through.objects.filter(initiative__state=State.PUBLISHED),
-                "party",
-            ),
-        ).order_by("country", "title")
+        return self.annotate(**published_link_counts("party", "parties", "participants")).order_by(
+            "country", "title"
+        )
 
     def for_detail(self):
         return self.prefetch_related(
@@ -398,16 +406,9 @@ class ThreatCategory(models.TextChoices):
 
 class ThreatQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.annotate(
-            agreement_count=subquery_count(
-                Agreement.threats.through.objects.filter(agreement__state=State.PUBLISHED),
-                "threat",
-            ),
-            initiative_count=subquery_count(
-                Initiative.threats.through.objects.filter(initiative__state=State.PUBLISHED),
-                "threat",
-            ),
-        ).order_by("title")
+        return self.annotate(**published_link_counts("threat", "threats", "threats")).order_by(
+            "title"
+        )
 
     def addressed_in_eras(self, eras):
         """Threats addressed by a published agreement or initiative of one of ``eras``."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
 from .history import record_version, versions_paused
@@ -118,10 +118,55 @@ class Entry:
     index: int
     model: type
     fields: dict
+    #: The timestamps the file gives, as read: kept on the records it creates.
+    timestamps: dict = field(default_factory=dict)
 
     @property
     def slug(self):
         return str(self.fields.get("slug", ""))
+
+
+def json_type(value):
+    """What a JSON value is, in the words of JSON."""
+    for kind, name in (
+        (bool, _("true or false")),
+        (dict, _("an object")),
+        (list, _("a list")),
+        (str, _("text")),
+        ((int, float), _("a number")),
+    ):
+        if isinstance(value, kind):
+            return name
+    return _("null")
+
+
+#: The JSON a field's value must be, by the kind of field.
+EXPECTED_JSON = (
+    ((models.BooleanField,), (bool,), "true or false"),
+    ((models.IntegerField,), (int,), "a whole number"),
+    ((models.CharField, models.TextField, models.DateField, models.DateTimeField), (str,), "text"),
+)
+
+
+def wrong_json_type(model_field, value):
+    """Why ``value`` cannot go in ``model_field``, or None if its JSON type is right."""
+    if value is None:
+        return None
+    for field_classes, json_types, described in EXPECTED_JSON:
+        if isinstance(model_field, field_classes):
+            is_bool = isinstance(value, bool) and bool not in json_types
+            if is_bool or not isinstance(value, json_types):
+                return _("Should be %(expected)s, not %(actual)s.") % {
+                    "expected": _(described),
+                    "actual": json_type(value),
+                }
+            break
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _("Holds characters that are not valid Unicode text (a lone surrogate).")
+    return None
 
 
 class InvalidFile(Exception):
@@ -147,7 +192,7 @@ def read_entries(name, data):
     if not data.strip():
         raise invalid(_("The file is empty: it should be a JSON list of records."))
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark at the start is harmless
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise invalid(
@@ -163,8 +208,8 @@ def read_entries(name, data):
         ) from None
     if not isinstance(content, list):
         raise invalid(
-            _("The file should hold a JSON list of records, not a %(type)s.")
-            % {"type": type(content).__name__}
+            _("The file should hold a JSON list of records, not %(type)s.")
+            % {"type": json_type(content)}
         )
     if not content:
         raise invalid(_("The file holds an empty list: there is nothing to import."))
@@ -233,7 +278,7 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
     try:
         with transaction.atomic():
             apply_entries(entries, report, state, progress)
-            report.problems.extend(supersedes_cycles())
+            report.problems.extend(supersedes_cycles(entries))
             if report.problems or dry_run:
                 transaction.set_rollback(True)
             else:
@@ -315,10 +360,10 @@ def apply_entries(entries, report, state, progress):
     for entry, record, outcome, relations in pending:
         self_references(entry, record, outcome, relations, report)
         many_to_many(entry, record, outcome, relations, report)
-        if "updated_at" in entry.fields and outcome.action == "created":
+        if "updated_at" in entry.timestamps:
             # Keep the file's time of last change, so that an export of an import is the
             # same file: saving set it to now.
-            stamp = model_fields(entry.model)["updated_at"].to_python(entry.fields["updated_at"])
+            stamp = entry.timestamps["updated_at"]
             entry.model.objects.filter(pk=record.pk).update(updated_at=stamp)
             record.updated_at = stamp
         report.outcomes.append(outcome)
@@ -382,15 +427,33 @@ def apply_fields(entry, report, state):
             if value is False:
                 continue
         else:
+            wrong = wrong_json_type(model_field, value)
+            if wrong:
+                report.problems.append(Problem(entry.file, entry.index, entry.slug, name, wrong))
+                continue
             try:
                 value = model_field.to_python(value)
             except ValidationError as error:
                 report.problems.append(problem_from(entry, name, error))
                 continue
+            except (TypeError, ValueError, OverflowError):
+                shown = json.dumps(entry.fields[name], ensure_ascii=False)[:100]
+                report.problems.append(
+                    Problem(
+                        entry.file,
+                        entry.index,
+                        entry.slug,
+                        name,
+                        _("%(value)s is not a valid value for this field.") % {"value": shown},
+                    )
+                )
+                continue
         old = getattr(record, model_field.attname)
         if name in ("created_at", "updated_at"):
-            if outcome.action == "created":
+            # The file's timestamps are kept for new records; empty means "now".
+            if outcome.action == "created" and value is not None:
                 setattr(record, model_field.attname, value)
+                entry.timestamps[name] = value
             continue
         new = value
         if old != new and outcome.action != "created":
@@ -428,8 +491,17 @@ def save(entry, record, report):
 
 
 def constraint_message(record, error):
-    for constraint in record._meta.constraints:
-        if constraint.name in str(error):
+    """The message of the constraint the database names in ``error`` (PostgreSQL names the
+    constraint; SQLite names its columns)."""
+    text = str(error)
+    opts = record._meta
+    for constraint in opts.constraints:
+        columns = [
+            f"{opts.db_table}.{opts.get_field(name).column}"
+            for name in getattr(constraint, "fields", ())
+        ]
+        by_columns = columns and text.endswith(", ".join(columns))
+        if constraint.name in text or by_columns:
             return str(constraint.get_violation_error_message())
     if "UNIQUE" in str(error).upper():
         return _("Another record already has these values: %s") % error
@@ -561,9 +633,12 @@ def problem_from(entry, name, error):
     return Problem(entry.file, entry.index, entry.slug, name, " ".join(error.messages))
 
 
-def supersedes_cycles():
-    """Agreements that end up superseding themselves through a chain of supersedes."""
+def supersedes_cycles(entries):
+    """Agreements that end up superseding themselves through a chain of supersedes, each
+    reported at its place in the files where it is there."""
     from .models import Agreement
+
+    places = {entry.slug: entry for entry in entries if entry.model is Agreement}
 
     supersedes = dict(Agreement.objects.values_list("pk", "supersedes_id"))
     slugs = dict(Agreement.objects.values_list("pk", "slug"))
@@ -576,16 +651,18 @@ def supersedes_cycles():
         if current is not None and current == start and not reported & set(seen):
             reported |= set(seen)
             chain = " → ".join(slugs[pk] for pk in [*seen, start])
-            problems.append(
-                Problem(
-                    "",
-                    None,
-                    slugs[start],
-                    "supersedes",
-                    _("These agreements supersede each other in a circle: %(chain)s.")
-                    % {"chain": chain},
+            in_files = [places[slugs[pk]] for pk in seen if slugs[pk] in places]
+            for place in in_files or [Entry("", None, Agreement, {"slug": slugs[start]})]:
+                problems.append(
+                    Problem(
+                        place.file,
+                        place.index,
+                        place.slug,
+                        "supersedes",
+                        _("These agreements supersede each other in a circle: %(chain)s.")
+                        % {"chain": chain},
+                    )
                 )
-            )
     return problems
 
 

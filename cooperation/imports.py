@@ -348,6 +348,7 @@ def dependency_order(entries):
 
 
 def apply_entries(entries, report, state, progress):
+    # ``state``, if given, is the publishing state of every record created or changed.
     """Save every entry's scalar fields and foreign keys to other models, then its references
     to its own model (which may come later in the files), then its many-to-many relations."""
     pending = []
@@ -360,6 +361,10 @@ def apply_entries(entries, report, state, progress):
     for entry, record, outcome, relations in pending:
         self_references(entry, record, outcome, relations, report)
         many_to_many(entry, record, outcome, relations, report)
+        if state is not None and outcome.action == "updated" and record.state != state:
+            outcome.changes["state"] = [record.state, state]
+            record.state = state
+            save(entry, record, report)
         if "updated_at" in entry.timestamps:
             # Keep the file's time of last change, so that an export of an import is the
             # same file: saving set it to now.
@@ -410,7 +415,8 @@ def apply_fields(entry, report, state):
     relations = {}
     values = dict(entry.fields)
     if state is not None:
-        values["state"] = state
+        # Applied below to the records the import creates or changes; the others keep theirs.
+        values.pop("state", None)
     for name, value in values.items():
         model_field = known[name]
         if model_field.many_to_many:
@@ -467,6 +473,8 @@ def apply_fields(entry, report, state):
             else:
                 outcome.changes[name] = [describe(old), describe(new)]
         setattr(record, model_field.attname, new)
+    if state is not None and outcome.action == "created":
+        record.state = state
     # Fields and the model's own rules are checked here; the database checks its constraints
     # as the record is saved (one query each otherwise, for every record).
     if not validate(entry, record, report, exclude=list(relations)):

@@ -66,11 +66,15 @@ def test_confirming_imports_and_records_who_and_which_file(client, publisher):
     assert "agreements.json" in version.history_change_reason
 
 
-def test_imported_records_enter_as_drafts_unless_published(client, publisher):
+def test_records_an_import_changes_enter_as_drafts_and_the_others_keep_their_state(
+    client, publisher
+):
     load_article()
-    upload(client, modified_agreements(), publish=False)
+    response = upload(client, modified_agreements(), publish=False)
+    assert response.context["report"].count("updated") == 1
     client.post(URL, {"confirm": "1"})
     assert Agreement.objects.get(slug="merida-initiative").state == State.DRAFT
+    assert Agreement.objects.get(slug="rio-treaty").state == State.PUBLISHED
 
 
 def test_a_bad_file_shows_its_problems_and_offers_no_import(client, publisher):

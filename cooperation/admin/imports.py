@@ -23,7 +23,10 @@ class UploadForm(forms.Form):
     publish = forms.BooleanField(
         label=gettext_lazy("Publish the imported records"),
         required=False,
-        help_text=gettext_lazy("Left unticked, every imported record enters as a draft."),
+        help_text=gettext_lazy(
+            "Left unticked, every record the file creates or changes becomes a draft; "
+            "records it leaves unchanged keep their state."
+        ),
     )
 
     def clean_file(self):

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--state",
             choices=[State.DRAFT, State.PUBLISHED],
-            help="Give every imported record this state instead of the files' own.",
+            help="Give every record the files create or change this state instead of the "
+            "files' own; records left unchanged keep theirs.",
         )
         parser.add_argument(
             "--reason", help="The history comment of each record written (default: the files)."

@@ -12,11 +12,12 @@ FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install setup run superuser test lint format lock clean bench-import
+.PHONY: help install setup run serve superuser test lint format lock clean bench-import
 
 help:
 	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
 	@echo "make test       set up and run the test suite"
+	@echo "make serve      the production stack (gunicorn, WhiteNoise, DEBUG off) on $(HOST):$(PORT)"
 	@echo "make lint       ruff (lint and format check) and the migrations check"
 	@echo "make superuser  create an admin account of your own"
 	@echo "make format     apply ruff's formatting and safe fixes"
@@ -41,10 +42,24 @@ install: $(VENV)/installed
 setup: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_article
-	$(MANAGE) ensure_dev_superuser
 
 run: setup
+	$(MANAGE) ensure_dev_superuser
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# The production stack on this machine: gunicorn, DEBUG off, static files collected and served
+# by WhiteNoise. A secret key is made once in var/secret-key unless DJANGO_SECRET_KEY is set.
+WORKERS ?= $(or $(WEB_CONCURRENCY),3)
+serve: setup
+	@test -s var/secret-key || $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
+	@export MEXHIST_ENV=production \
+		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}" \
+		DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-$(HOST),localhost}" \
+		DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
+		DJANGO_CONN_MAX_AGE="$${DJANGO_CONN_MAX_AGE:-600}"; \
+	$(MANAGE) collectstatic --no-input -v0 && \
+	exec $(VENV)/bin/gunicorn mexhist.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile -
 
 superuser: install
 	$(MANAGE) createsuperuser

@@ -12,12 +12,13 @@ FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install setup run serve superuser test lint format lock clean bench-import
+.PHONY: help install setup run serve superuser test test-postgres lint format lock clean bench-import
 
 help:
 	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
 	@echo "make test       set up and run the test suite"
 	@echo "make serve      the production stack (gunicorn, WhiteNoise, DEBUG off) on $(HOST):$(PORT)"
+	@echo "make test-postgres  the test suite against a throwaway PostgreSQL cluster"
 	@echo "make lint       ruff (lint and format check) and the migrations check"
 	@echo "make superuser  create an admin account of your own"
 	@echo "make format     apply ruff's formatting and safe fixes"
@@ -67,6 +68,13 @@ superuser: install
 test: setup
 	$(MANAGE) check
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The whole suite against a throwaway PostgreSQL cluster (scripts/postgres), stopped afterwards.
+test-postgres: install
+	@url=$$(scripts/postgres start) || exit 1; \
+	echo "Testing against $$url"; \
+	DATABASE_URL=$$url $(PYTHON) -m pytest $(PYTEST_ARGS); status=$$?; \
+	scripts/postgres stop; exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .

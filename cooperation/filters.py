@@ -6,7 +6,7 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,16 @@ from .models import (
 )
 
 FIRST_YEAR, LAST_YEAR = 1800, 2100
+
+
+class NullsLastOrderingFilter(filters.OrderingFilter):
+    """Sorting that puts records without a value (an undated agreement) last, both ways and on
+    every database (PostgreSQL puts NULLs first when sorting down)."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        field = F(value.lstrip("-"))
+        return field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
 
 
 class YearFilter(filters.Filter):
@@ -138,7 +148,7 @@ class AgreementFilter(FacetedFilterSet):
     signed_from = YearFilter(method="signed_from_year", label=_("Signed from (year)"))
     signed_to = YearFilter(method="signed_to_year", label=_("Signed until (year)"))
     in_force_in = YearFilter(method="in_force_in_year", label=_("In force in (year)"))
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("title", "title"), ("signed_date", "signed"), ("era__start_year", "era")),
         field_labels={
             "title": _("Title"),
@@ -188,7 +198,7 @@ class InitiativeFilter(FacetedFilterSet):
     )
     threat = slug_filter("threats", Threat.objects.published(), _("Threat"), distinct=True)
     active_in = YearFilter(method="active_in_year", label=_("Active in (year)"))
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("title", "title"), ("started_date", "started"), ("era__start_year", "era")),
         field_labels={"title": _("Title"), "started_date": _("Start"), "era__start_year": _("Era")},
         label=_("Sort by"),
@@ -223,7 +233,7 @@ class ThreatFilter(FacetedFilterSet):
         label=_("Era"),
         widget=forms.CheckboxSelectMultiple,
     )
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("title", "title"), ("category", "category")),
         field_labels={"title": _("Name"), "category": _("Category")},
         label=_("Sort by"),

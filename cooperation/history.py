@@ -47,7 +47,8 @@ def record_version(record, history_type, reason, user=None):
     """Save one version of ``record`` as it is now, relations included."""
     if user is not None:
         record._history_user = user
-    record._change_reason = reason
+    limit = record.history.model._meta.get_field("history_change_reason").max_length
+    record._change_reason = reason if len(reason) <= limit else reason[: limit - 1] + "…"
     try:
         record.record_history.create_historical_record(record, history_type)
     finally:

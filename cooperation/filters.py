@@ -19,9 +19,9 @@ from .models import (
     InitiativeCategory,
     Party,
     Scope,
-    State,
     Threat,
     ThreatCategory,
+    threat_links,
 )
 
 FIRST_YEAR, LAST_YEAR = 1800, 2100
@@ -252,15 +252,9 @@ class ThreatFilter(FacetedFilterSet):
         # threat once per era whichever way it is reached.
         threats = self.filter_queryset_without(self.queryset, "era").order_by().values("pk")
         pairs = set()
-        for through, record in (
-            (Agreement.threats.through, "agreement"),
-            (Initiative.threats.through, "initiative"),
-        ):
+        for links, record in threat_links():
             pairs |= set(
-                through.objects.filter(
-                    threat__in=threats,
-                    **{f"{record}__era__isnull": False, f"{record}__state": State.PUBLISHED},
-                )
+                links.filter(threat__in=threats, **{f"{record}__era__isnull": False})
                 .values_list(f"{record}__era__slug", "threat")
                 .distinct()
             )

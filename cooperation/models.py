@@ -167,6 +167,18 @@ def published_link_counts(target, agreement_relation, initiative_relation):
     }
 
 
+def threat_links():
+    """The links from published agreements and from published initiatives to the threats they
+    address, each with the name of its record's side: how a threat belongs to an era."""
+    return [
+        (Agreement.threats.through.objects.filter(agreement__state=State.PUBLISHED), "agreement"),
+        (
+            Initiative.threats.through.objects.filter(initiative__state=State.PUBLISHED),
+            "initiative",
+        ),
+    ]
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -412,16 +424,11 @@ class ThreatQuerySet(SlugQuerySet):
 
     def addressed_in_eras(self, eras):
         """Threats addressed by a published agreement or initiative of one of ``eras``."""
-        through_agreements = Agreement.threats.through.objects.filter(
-            agreement__era__in=eras, agreement__state=State.PUBLISHED
-        )
-        through_initiatives = Initiative.threats.through.objects.filter(
-            initiative__era__in=eras, initiative__state=State.PUBLISHED
-        )
-        return self.filter(
-            Q(pk__in=through_agreements.values("threat"))
-            | Q(pk__in=through_initiatives.values("threat"))
-        )
+        condition = Q()
+        for links, record in threat_links():
+            in_eras = links.filter(**{f"{record}__era__in": eras})
+            condition |= Q(pk__in=in_eras.values("threat"))
+        return self.filter(condition)
 
     def for_detail(self):
         return self.prefetch_related(

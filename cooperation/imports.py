@@ -11,7 +11,6 @@ the object's position and slug, the field and what to do about it."""
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from django.core import serializers
 from django.core.exceptions import ValidationError
@@ -124,6 +123,9 @@ class Entry:
     @property
     def slug(self):
         return str(self.fields.get("slug", ""))
+
+    def problem(self, field, message):
+        return Problem(self.file, self.index, self.slug, field, message)
 
 
 def json_type(value):
@@ -303,10 +305,7 @@ def duplicate_slugs(entries):
         if entry.slug and key in seen:
             first = seen[key]
             problems.append(
-                Problem(
-                    entry.file,
-                    entry.index,
-                    entry.slug,
+                entry.problem(
                     "slug",
                     _("The slug is used twice for a %(model)s: also in %(file)s, object %(index)d.")
                     % {
@@ -391,10 +390,7 @@ def apply_fields(entry, report, state):
     for name in entry.fields:
         if name not in known:
             problems.append(
-                Problem(
-                    entry.file,
-                    entry.index,
-                    entry.slug,
+                entry.problem(
                     name,
                     _("%(model)s has no field “%(field)s”.")
                     % {"model": model._meta.verbose_name.capitalize(), "field": name},
@@ -435,7 +431,7 @@ def apply_fields(entry, report, state):
         else:
             wrong = wrong_json_type(model_field, value)
             if wrong:
-                report.problems.append(Problem(entry.file, entry.index, entry.slug, name, wrong))
+                report.problems.append(entry.problem(name, wrong))
                 continue
             try:
                 value = model_field.to_python(value)
@@ -445,10 +441,7 @@ def apply_fields(entry, report, state):
             except (TypeError, ValueError, OverflowError):
                 shown = json.dumps(entry.fields[name], ensure_ascii=False)[:100]
                 report.problems.append(
-                    Problem(
-                        entry.file,
-                        entry.index,
-                        entry.slug,
+                    entry.problem(
                         name,
                         _("%(value)s is not a valid value for this field.") % {"value": shown},
                     )
@@ -491,9 +484,7 @@ def save(entry, record, report):
         with transaction.atomic(), versions_paused(record):
             record.save()
     except DatabaseError as error:
-        report.problems.append(
-            Problem(entry.file, entry.index, entry.slug, "", constraint_message(record, error))
-        )
+        report.problems.append(entry.problem("", constraint_message(record, error)))
         return False
     return True
 
@@ -530,10 +521,7 @@ def resolve(entry, model_field, value, report):
     target_model = model_field.related_model
     if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
         report.problems.append(
-            Problem(
-                entry.file,
-                entry.index,
-                entry.slug,
+            entry.problem(
                 model_field.name,
                 _('A reference is written as ["slug"]; got %(value)s.')
                 % {"value": json.dumps(value)},
@@ -543,10 +531,7 @@ def resolve(entry, model_field, value, report):
     target = report.slugs.pk(target_model, value[0])
     if target is None:
         report.problems.append(
-            Problem(
-                entry.file,
-                entry.index,
-                entry.slug,
+            entry.problem(
                 model_field.name,
                 _(
                     "Refers to the %(model)s “%(slug)s”, which is neither in the database nor in "
@@ -594,10 +579,7 @@ def many_to_many(entry, record, outcome, relations, report):
             continue
         if not isinstance(value, list):
             report.problems.append(
-                Problem(
-                    entry.file,
-                    entry.index,
-                    entry.slug,
+                entry.problem(
                     name,
                     _('A list of references is written as [["slug"], ["slug"]].'),
                 )
@@ -625,10 +607,7 @@ def validate(entry, record, report, exclude):
         for name, messages in error.message_dict.items():
             for message in messages:
                 report.problems.append(
-                    Problem(
-                        entry.file,
-                        entry.index,
-                        entry.slug,
+                    entry.problem(
                         "" if name == "__all__" else name,
                         message,
                     )
@@ -638,7 +617,7 @@ def validate(entry, record, report, exclude):
 
 
 def problem_from(entry, name, error):
-    return Problem(entry.file, entry.index, entry.slug, name, " ".join(error.messages))
+    return entry.problem(name, " ".join(error.messages))
 
 
 def supersedes_cycles(entries):
@@ -689,7 +668,3 @@ def export_records(models_to_export=IMPORT_MODELS):
         use_natural_primary_keys=True,
     )
     return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
-
-
-def read_paths(paths):
-    return {str(Path(path)): Path(path).read_bytes() for path in paths}

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CooperationConfig(AppConfig):
     name = "cooperation"
     verbose_name = _("US–Mexico defense cooperation")
+
+    def ready(self):
+        from .caching import connect_signals
+
+        connect_signals()

@@ -842,3 +842,21 @@ class Section(Record):
 
 #: The public record types, in the order pages and imports treat them.
 RECORD_MODELS = (Era, Party, Threat, Agreement, Initiative, Event, Section)
+
+
+class ContentVersion(models.Model):
+    """One row that changes, in the same transaction, whenever any public content changes: the
+    version that public pages are cached and validated by (see ``cooperation.caching``).
+
+    It lives in the database, not in the cache, so that every worker and every host sees a
+    publish at once, whatever the cache backend."""
+
+    number = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("content version")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

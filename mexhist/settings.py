@@ -66,7 +66,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cooperation.caching.PublicPageCacheMiddleware",
 ]
+
+if os.environ.get("MEXHIST_QUERY_COUNT") == "1":
+    MIDDLEWARE.insert(0, "mexhist.monitoring.QueryCountHeaderMiddleware")
 
 if PRODUCTION:
     # Serves the collected static files; development serves them with runserver.
@@ -130,6 +134,29 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Public pages are validated (ETag, Last-Modified) and cached by the content version, which any
+# change moves on (cooperation.caching). MEXHIST_PAGE_CACHE=0 turns both off.
+PAGE_CACHE = os.environ.get("MEXHIST_PAGE_CACHE", "1") != "0"
+PAGE_CACHE_SECONDS = 24 * 60 * 60
+
+# Local memory by default: each worker has its own cache, which is correct because pages are
+# keyed by the content version in the database. REDIS_URL shares one cache between workers and
+# hosts, so a page is rendered once for all of them.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests import factories
 
@@ -6,6 +7,14 @@ from tests import factories
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    """Pages are measured and tested doing all their work; tests/test_caching.py turns the
+    page cache on where it is the subject."""
+    settings.PAGE_CACHE = False
+    cache.clear()
 
 
 @pytest.fixture

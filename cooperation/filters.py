@@ -19,6 +19,7 @@ from .models import (
     InitiativeCategory,
     Party,
     Scope,
+    State,
     Threat,
     ThreatCategory,
     threat_links,
@@ -46,16 +47,44 @@ class YearFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-def slug_filter(field_name, queryset, label, *, distinct):
-    """Several records chosen by slug: any of them matches."""
+def slug_filter(field_name, queryset, label):
+    """Several records chosen by slug through a foreign key: any of them matches."""
     return filters.ModelMultipleChoiceFilter(
         field_name=f"{field_name}__slug",
         to_field_name="slug",
         queryset=queryset,
         label=label,
-        distinct=distinct,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+def linked_filter(relation, queryset, label):
+    """Several records chosen by slug through a many-to-many relation: any of them matches.
+
+    It filters by a subquery on the relation's table rather than by a join, so that the list
+    has no duplicate rows to remove with DISTINCT, which at scale costs more than the filter."""
+
+    def filter_linked(records, name, chosen):
+        if not chosen:
+            return records
+        through, source, target = relation_table(records.model, relation)
+        linked = through.objects.filter(**{f"{target}__in": chosen}).values(f"{source}_id")
+        return records.filter(pk__in=linked)
+
+    return filters.ModelMultipleChoiceFilter(
+        to_field_name="slug",
+        queryset=queryset,
+        method=filter_linked,
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def relation_table(model, relation):
+    """(the table model of a many-to-many relation, its field to ``model``, its field to the
+    other side)."""
+    field = model._meta.get_field(relation)
+    return field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
 
 
 def choice_filter(choices, label):
@@ -76,8 +105,13 @@ class FacetedFilterSet(filters.FilterSet):
     """A FilterSet whose multi-select filters report, for each choice, how many records it
     would give with the other current filters applied."""
 
-    #: filter name -> the lookup whose values the filter's choices are.
+    #: filter name -> the model field whose values the filter's choices are: a field with
+    #: choices, a foreign key or a many-to-many relation to published records.
     facets = {}
+
+    #: A facet of records (eras, parties…) offers at most this many choices, those with the
+    #: most results, and any already chosen: a list of a thousand parties helps nobody.
+    facet_choices_shown = 12
 
     q = filters.CharFilter(method="search", label=_("Search"), max_length=200)
 
@@ -107,18 +141,60 @@ class FacetedFilterSet(filters.FilterSet):
         return queryset
 
     def facet_counts(self):
-        """{filter name: {choice value: number of records}} — one grouped query per facet."""
-        counts = {}
-        for name, lookup in self.facets.items():
-            queryset = self.filter_queryset_without(self.queryset, name)
-            rows = (
-                queryset.order_by()
-                .values_list(lookup)
-                .annotate(total=Count("pk", distinct=True))
-                .values_list(lookup, "total")
+        """{filter name: {choice value: number of records}}: one grouped query per facet."""
+        return {
+            name: self.count_facet(name, field_name) for name, field_name in self.facets.items()
+        }
+
+    def count_facet(self, name, field_name):
+        """{choice value: number of records} with the other filters applied. It counts rows of
+        the list's table, or of a relation's table, never rows of joins made distinct."""
+        records = self.filter_queryset_without(self.queryset, name).order_by()
+        field = self.queryset.model._meta.get_field(field_name)
+        if field.many_to_many:
+            through, source, target = relation_table(self.queryset.model, field_name)
+            rows = through.objects.filter(
+                **{f"{source}__in": records.values("pk"), f"{target}__state": State.PUBLISHED}
             )
-            counts[name] = {value: total for value, total in rows if value is not None}
-        return counts
+            value = f"{target}__slug"
+        elif field.is_relation:
+            rows = records.filter(**{f"{field_name}__state": State.PUBLISHED})
+            value = f"{field_name}__slug"
+        else:
+            rows, value = records, field_name
+        return dict(rows.values_list(value).annotate(total=Count("*")).values_list(value, "total"))
+
+    def facet_options(self):
+        """[{name, label, options: [{value, label, count, checked}], hidden: int}] for the
+        page: every choice of a field with choices; for records, the most frequent ones and
+        the chosen ones, in their usual order; ``hidden`` says how many were left out."""
+        counts = self.facet_counts()
+        facets = []
+        for name in self.facets:
+            field = self.form.fields[name]
+            chosen = {str(value) for value in self.form.data.getlist(name)}
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                ranked = sorted(counts[name], key=lambda value: -counts[name][value])
+                shown = set(ranked[: self.facet_choices_shown]) | chosen
+                choices = [
+                    (record.slug, str(record)) for record in field.queryset.filter(slug__in=shown)
+                ]
+                hidden = len(set(counts[name]) - shown)
+            else:
+                choices, hidden = field.choices, 0
+            options = [
+                {
+                    "value": str(value),
+                    "label": label,
+                    "count": counts[name].get(str(value), 0),
+                    "checked": str(value) in chosen,
+                }
+                for value, label in choices
+            ]
+            facets.append(
+                {"name": name, "label": field.label, "options": options, "hidden": hidden}
+            )
+        return facets
 
     def active_filters(self):
         """[(filter name, label, [(value, label)])] for the valid filters in use."""
@@ -139,12 +215,12 @@ class FacetedFilterSet(filters.FilterSet):
 
 
 class AgreementFilter(FacetedFilterSet):
-    era = slug_filter("era", Era.objects.published(), _("Era"), distinct=False)
+    era = slug_filter("era", Era.objects.published(), _("Era"))
     kind = choice_filter(AgreementKind.choices, _("Kind"))
     scope = choice_filter(Scope.choices, _("Scope"))
     status = choice_filter(AgreementStatus.choices, _("Status"))
-    party = slug_filter("parties", Party.objects.published(), _("Party"), distinct=True)
-    threat = slug_filter("threats", Threat.objects.published(), _("Threat"), distinct=True)
+    party = linked_filter("parties", Party.objects.published(), _("Party"))
+    threat = linked_filter("threats", Threat.objects.published(), _("Threat"))
     signed_from = YearFilter(method="signed_from_year", label=_("Signed from (year)"))
     signed_to = YearFilter(method="signed_to_year", label=_("Signed until (year)"))
     in_force_in = YearFilter(method="in_force_in_year", label=_("In force in (year)"))
@@ -160,12 +236,12 @@ class AgreementFilter(FacetedFilterSet):
     )
 
     facets = {
-        "era": "era__slug",
+        "era": "era",
         "kind": "kind",
         "scope": "scope",
         "status": "status",
-        "party": "parties__slug",
-        "threat": "threats__slug",
+        "party": "parties",
+        "threat": "threats",
     }
 
     class Meta:
@@ -188,15 +264,11 @@ class AgreementFilter(FacetedFilterSet):
 
 
 class InitiativeFilter(FacetedFilterSet):
-    era = slug_filter("era", Era.objects.published(), _("Era"), distinct=False)
+    era = slug_filter("era", Era.objects.published(), _("Era"))
     category = choice_filter(InitiativeCategory.choices, _("Category"))
-    agreement = slug_filter(
-        "agreement", Agreement.objects.published(), _("Agreement"), distinct=False
-    )
-    participant = slug_filter(
-        "participants", Party.objects.published(), _("Participant"), distinct=True
-    )
-    threat = slug_filter("threats", Threat.objects.published(), _("Threat"), distinct=True)
+    agreement = slug_filter("agreement", Agreement.objects.published(), _("Agreement"))
+    participant = linked_filter("participants", Party.objects.published(), _("Participant"))
+    threat = linked_filter("threats", Threat.objects.published(), _("Threat"))
     active_in = YearFilter(method="active_in_year", label=_("Active in (year)"))
     ordering = NullsLastOrderingFilter(
         fields=(("title", "title"), ("started_date", "started"), ("era__start_year", "era")),
@@ -206,11 +278,11 @@ class InitiativeFilter(FacetedFilterSet):
     )
 
     facets = {
-        "era": "era__slug",
+        "era": "era",
         "category": "category",
-        "agreement": "agreement__slug",
-        "participant": "participants__slug",
-        "threat": "threats__slug",
+        "agreement": "agreement",
+        "participant": "participants",
+        "threat": "threats",
     }
 
     class Meta:
@@ -240,30 +312,29 @@ class ThreatFilter(FacetedFilterSet):
         empty_label=_("Default order"),
     )
 
-    facets = {"category": "category"}
+    facets = {"category": "category", "era": "era"}
 
     class Meta:
         model = Threat
         fields = []
 
-    def facet_counts(self):
-        counts = super().facet_counts()
+    def count_facet(self, name, field_name):
+        if name != "era":
+            return super().count_facet(name, field_name)
         # A threat belongs to an era through its agreements and its initiatives: count each
         # threat once per era whichever way it is reached.
         threats = self.filter_queryset_without(self.queryset, "era").order_by().values("pk")
         pairs = set()
         for links, record in threat_links():
             pairs |= set(
-                links.filter(threat__in=threats, **{f"{record}__era__isnull": False})
+                links.filter(threat__in=threats, **{f"{record}__era__state": State.PUBLISHED})
                 .values_list(f"{record}__era__slug", "threat")
                 .distinct()
             )
         era_counts = {}
         for era, _threat in pairs:
-            if era is not None:
-                era_counts[era] = era_counts.get(era, 0) + 1
-        counts["era"] = era_counts
-        return counts
+            era_counts[era] = era_counts.get(era, 0) + 1
+        return era_counts
 
     def in_eras(self, queryset, name, eras):
         """Threats addressed by an agreement or initiative of one of the eras."""

@@ -252,25 +252,10 @@ class FacetedListView(FilterView):
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
-        counts = filterset.facet_counts()
-        facets = []
-        for name in filterset.facets:
-            field = filterset.form[name]
-            chosen = {str(v) for v in filterset.form.data.getlist(name)}
-            options = [
-                {
-                    "value": str(value),
-                    "label": label,
-                    "count": counts[name].get(str(value), 0),
-                    "checked": str(value) in chosen,
-                }
-                for value, label in field.field.choices
-            ]
-            facets.append({"name": name, "label": field.label, "field": field, "options": options})
         context = super().get_context_data(
             title=self.title,
             row_template=self.row_template,
-            facets=facets,
+            facets=filterset.facet_options(),
             facet_names=list(filterset.facets),
             active_filters=[
                 (

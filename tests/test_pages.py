@@ -11,6 +11,7 @@ from django.views.defaults import server_error
 
 from cooperation.article import load_article
 from cooperation.models import Agreement, Era, Section
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,9 @@ PAGES = {
     "/agreements/?era=post-9-11&threat=drug-trafficking&kind=programme": 18,
     "/agreements/?page=2&ordering=-signed": 16,
     "/initiatives/": 13,
-    "/initiatives/?category=intelligence_sharing&active_in=2010": 14,
-    "/threats/": 5,
-    "/threats/?era=cold-war": 7,
+    "/initiatives/?category=intelligence_sharing&active_in=2010": 10,
+    "/threats/": 6,
+    "/threats/?era=cold-war": 8,
     "/agreements/merida-initiative/": 8,
     "/initiatives/escuadron-201/": 6,
     "/threats/drug-trafficking/": 7,
@@ -204,3 +205,33 @@ def test_every_page_has_one_h1_a_title_a_description_and_a_canonical_link(articl
         assert re.search(r'<meta name="description" content="[^"]{10,}', page), url
         assert '<link rel="canonical" href="http://testserver/' in page, url
         assert 'href="#main"' in page, url
+
+
+def test_a_facet_of_many_records_offers_the_most_frequent_and_the_chosen(client):
+    parties = [factories.PartyFactory(title=f"Ministry {n:02}") for n in range(20)]
+    for n, party in enumerate(parties):
+        # Ministry 00 is in one agreement, Ministry 19 in twenty.
+        for _ in range(n + 1):
+            factories.AgreementFactory(parties=[party])
+
+    response = client.get("/agreements/", {"party": parties[0].slug})
+    party_facet = next(facet for facet in response.context["facets"] if facet["name"] == "party")
+    shown = [option["label"] for option in party_facet["options"]]
+
+    # The twelve most frequent, and the one chosen though it has the fewest.
+    assert shown == ["Ministry 00", *[f"Ministry {n:02}" for n in range(8, 20)]]
+    assert party_facet["hidden"] == 7
+    assert "And 7 more with fewer results" in response.text
+    assert party_facet["options"][0]["checked"]
+
+
+def test_the_threat_list_offers_eras_as_choices_with_counts(article, client):
+    response = client.get("/threats/", {"era": "cold-war"})
+
+    page = response.text
+    assert 'type="checkbox" name="era" value="cold-war" id="id_era_' in page
+    assert 'type="number" name="era"' not in page
+    era_facet = next(facet for facet in response.context["facets"] if facet["name"] == "era")
+    cold_war = next(option for option in era_facet["options"] if option["value"] == "cold-war")
+    assert cold_war["checked"]
+    assert cold_war["count"] == len(response.context["object_list"])

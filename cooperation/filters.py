@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .models import (
     Agreement,
@@ -19,10 +20,11 @@ from .models import (
     InitiativeCategory,
     Party,
     Scope,
-    State,
     Threat,
     ThreatCategory,
+    published_links,
     threat_links,
+    undated,
 )
 
 FIRST_YEAR, LAST_YEAR = 1800, 2100
@@ -30,12 +32,17 @@ FIRST_YEAR, LAST_YEAR = 1800, 2100
 
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting that puts records without a value (an undated agreement) last, both ways and on
-    every database (PostgreSQL puts NULLs first when sorting down)."""
+    every database (PostgreSQL puts NULLs first when sorting down, SQLite when sorting up)."""
 
-    def get_ordering_value(self, param):
-        value = super().get_ordering_value(param)
-        field = F(value.lstrip("-"))
-        return field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        ordering = []
+        for param in value:
+            field = self.get_ordering_value(param)
+            name = field.lstrip("-")
+            ordering += [undated(name).asc(), F(name).desc() if field.startswith("-") else F(name)]
+        return queryset.order_by(*ordering)
 
 
 class YearFilter(filters.Filter):
@@ -141,60 +148,89 @@ class FacetedFilterSet(filters.FilterSet):
         return queryset
 
     def facet_counts(self):
-        """{filter name: {choice value: number of records}}: one grouped query per facet."""
-        return {
-            name: self.count_facet(name, field_name) for name, field_name in self.facets.items()
-        }
+        """{filter name: {choice value or slug: number of records}}."""
+        counts = {}
+        for name, field_name in self.facets.items():
+            counted = self.count_facet(name, field_name)
+            field = self.form.fields[name]
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                slugs = dict(field.queryset.filter(pk__in=counted).values_list("pk", "slug"))
+                counted = {slugs[pk]: total for pk, total in counted.items() if pk in slugs}
+            counts[name] = counted
+        return counts
 
     def count_facet(self, name, field_name):
-        """{choice value: number of records} with the other filters applied. It counts rows of
-        the list's table, or of a relation's table, never rows of joins made distinct."""
+        """{choice value, or related record's id: number of records} with the other filters
+        applied: one grouped query (two for a relation without other filters).
+
+        Records are grouped by the column itself (a foreign key's id, not the related record's
+        slug), so that an index on (state, column) answers without reading the table."""
+        model = self.queryset.model
+        field = model._meta.get_field(field_name)
+        if field.many_to_many and not self.other_filters_apply(name):
+            return published_links(model, field_name)
         records = self.filter_queryset_without(self.queryset, name).order_by()
-        field = self.queryset.model._meta.get_field(field_name)
         if field.many_to_many:
-            through, source, target = relation_table(self.queryset.model, field_name)
-            rows = through.objects.filter(
-                **{f"{source}__in": records.values("pk"), f"{target}__state": State.PUBLISHED}
-            )
-            value = f"{target}__slug"
-        elif field.is_relation:
-            rows = records.filter(**{f"{field_name}__state": State.PUBLISHED})
-            value = f"{field_name}__slug"
+            through, source, target = relation_table(model, field_name)
+            rows = through.objects.filter(**{f"{source}__in": records.values("pk")})
+            column = f"{target}_id"
         else:
-            rows, value = records, field_name
-        return dict(rows.values_list(value).annotate(total=Count("*")).values_list(value, "total"))
+            rows, column = records.filter(**{f"{field.attname}__isnull": False}), field.attname
+        per_value = rows.values_list(column).annotate(total=Count("*"))
+        return dict(per_value.values_list(column, "total"))
+
+    def other_filters_apply(self, name):
+        # An empty choice cleans to an empty list or QuerySet.none(): neither costs a query.
+        return any(
+            value for other, value in self.valid_filters.items() if other not in (name, "ordering")
+        )
 
     def facet_options(self):
         """[{name, label, options: [{value, label, count, checked}], hidden: int}] for the
         page: every choice of a field with choices; for records, the most frequent ones and
         the chosen ones, in their usual order; ``hidden`` says how many were left out."""
-        counts = self.facet_counts()
         facets = []
-        for name in self.facets:
+        for name, field_name in self.facets.items():
             field = self.form.fields[name]
+            counted = self.count_facet(name, field_name)
             chosen = {str(value) for value in self.form.data.getlist(name)}
             if isinstance(field, forms.ModelMultipleChoiceField):
-                ranked = sorted(counts[name], key=lambda value: -counts[name][value])
-                shown = set(ranked[: self.facet_choices_shown]) | chosen
-                choices = [
-                    (record.slug, str(record)) for record in field.queryset.filter(slug__in=shown)
-                ]
-                hidden = len(set(counts[name]) - shown)
+                options, hidden = self.record_options(field, counted, chosen)
             else:
-                choices, hidden = field.choices, 0
-            options = [
-                {
-                    "value": str(value),
-                    "label": label,
-                    "count": counts[name].get(str(value), 0),
-                    "checked": str(value) in chosen,
-                }
-                for value, label in choices
-            ]
+                options, hidden = (
+                    [(value, label, counted.get(value, 0)) for value, label in field.choices],
+                    0,
+                )
             facets.append(
-                {"name": name, "label": field.label, "options": options, "hidden": hidden}
+                {
+                    "name": name,
+                    "label": field.label,
+                    "options": [
+                        {
+                            "value": str(value),
+                            "label": label,
+                            "count": count,
+                            "checked": str(value) in chosen,
+                        }
+                        for value, label, count in options
+                    ],
+                    "hidden": hidden,
+                }
             )
         return facets
+
+    def record_options(self, field, counted, chosen):
+        """([(slug, label, count)], number left out) of a facet of records: the published ones
+        with most results, and the chosen ones, fetched in one query."""
+        ranked = sorted(counted, key=lambda pk: -counted[pk])
+        # Twice as many candidates as shown, in case some are not published.
+        candidates = ranked[: 2 * self.facet_choices_shown]
+        records = list(field.queryset.filter(Q(pk__in=candidates) | Q(slug__in=chosen)))
+        shown = sorted(records, key=lambda record: -counted.get(record.pk, 0))
+        top = {record.pk for record in shown[: self.facet_choices_shown]}
+        shown = [r for r in records if r.pk in top or r.slug in chosen]
+        options = [(record.slug, str(record), counted.get(record.pk, 0)) for record in shown]
+        return options, len(counted) - sum(1 for record in shown if record.pk in counted)
 
     def active_filters(self):
         """[(filter name, label, [(value, label)])] for the valid filters in use."""
@@ -327,8 +363,8 @@ class ThreatFilter(FacetedFilterSet):
         pairs = set()
         for links, record in threat_links():
             pairs |= set(
-                links.filter(threat__in=threats, **{f"{record}__era__state": State.PUBLISHED})
-                .values_list(f"{record}__era__slug", "threat")
+                links.filter(threat__in=threats, **{f"{record}__era__isnull": False})
+                .values_list(f"{record}__era", "threat")
                 .distinct()
             )
         era_counts = {}

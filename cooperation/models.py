@@ -108,6 +108,25 @@ def validate_date_order(instance, first, last):
 # --- Shared parts ----------------------------------------------------------------------------
 
 
+def undated(field):
+    """True for a record without a value of the date ``field``: sorted first, it puts undated
+    records last on every database. SQLite cannot index NULLS LAST, but it can index this
+    expression, so that a list's page comes from an index instead of sorting the table."""
+    return models.ExpressionWrapper(
+        Q(**{f"{field}__isnull": True}), output_field=models.BooleanField()
+    )
+
+
+def by_date(field):
+    """The default order of dated records: by ``field``, undated last, then by title."""
+    return [undated(field).asc(), F(field).asc(), F("title").asc()]
+
+
+def list_order_index(name, field):
+    """The index that serves ``by_date(field)`` for published records."""
+    return models.Index(F("state"), undated(field), F(field), F("title"), name=name)
+
+
 class State(models.TextChoices):
     """Where a record is in the editorial workflow. Only published records are public."""
 
@@ -152,19 +171,41 @@ def subquery_count(queryset, field):
     return models.functions.Coalesce(models.Subquery(rows), 0)
 
 
-def published_link_counts(target, agreement_relation, initiative_relation):
-    """``agreement_count`` and ``initiative_count`` annotations: the published agreements and
-    initiatives linked to each ``target`` through their many-to-many relations."""
-    agreement_links = getattr(Agreement, agreement_relation).through.objects
-    initiative_links = getattr(Initiative, initiative_relation).through.objects
-    return {
-        "agreement_count": subquery_count(
-            agreement_links.filter(agreement__state=State.PUBLISHED), target
-        ),
-        "initiative_count": subquery_count(
-            initiative_links.filter(initiative__state=State.PUBLISHED), target
-        ),
-    }
+def published_links(model, relation, targets=None):
+    """{target id: number of published ``model`` records linked to it through the many-to-many
+    ``relation``}, for the ``targets`` ids given or for all.
+
+    It counts all links less the links of unpublished records. Both counts read only the
+    relation's table and its indexes: checking each link's record for its state instead would
+    read the row of every record, which at scale costs ten times as much."""
+    field = model._meta.get_field(relation)
+    links = field.remote_field.through.objects.all()
+    source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+    if targets is not None:
+        links = links.filter(**{f"{target}__in": targets})
+
+    def per_target(rows):
+        return (
+            rows.values_list(target).annotate(total=models.Count("*")).values_list(target, "total")
+        )
+
+    counts = dict(per_target(links))
+    unpublished = model.objects.exclude(state=State.PUBLISHED).values("pk")
+    for key, total in per_target(links.filter(**{f"{source}__in": unpublished})):
+        counts[key] -= total
+    return {key: total for key, total in counts.items() if total}
+
+
+def add_link_counts(records, agreement_relation, initiative_relation):
+    """Set ``agreement_count`` and ``initiative_count`` on each of ``records`` (a page of
+    parties or threats): the published agreements and initiatives linked to it."""
+    ids = [record.pk for record in records]
+    agreements = published_links(Agreement, agreement_relation, ids)
+    initiatives = published_links(Initiative, initiative_relation, ids)
+    for record in records:
+        record.agreement_count = agreements.get(record.pk, 0)
+        record.initiative_count = initiatives.get(record.pk, 0)
+    return records
 
 
 def threat_links():
@@ -298,7 +339,7 @@ class Source(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return f"{reverse('cooperation:source-list')}#{self.slug}"
+        return reverse("cooperation:source-detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)
@@ -334,9 +375,7 @@ class Country(models.TextChoices):
 
 class PartyQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.annotate(**published_link_counts("party", "parties", "participants")).order_by(
-            "country", "title"
-        )
+        return self.order_by("country", "title")
 
     def for_detail(self):
         return self.prefetch_related(
@@ -418,9 +457,7 @@ class ThreatCategory(models.TextChoices):
 
 class ThreatQuerySet(SlugQuerySet):
     def for_list(self):
-        return self.annotate(**published_link_counts("threat", "threats", "threats")).order_by(
-            "title"
-        )
+        return self.order_by("title")
 
     def addressed_in_eras(self, eras):
         """Threats addressed by a published agreement or initiative of one of ``eras``."""
@@ -543,9 +580,17 @@ class Agreement(Record):
     DATES = ("signed", "in_force", "ended")
 
     class Meta(Record.Meta):
-        ordering = [F("signed_date").asc(nulls_last=True), "title"]
+        ordering = by_date("signed_date")
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        # The list's facets count published agreements per value: each index answers one.
+        indexes = [
+            list_order_index("agreement_list_order_idx", "signed_date"),
+            *(
+                models.Index(fields=["state", field], name=f"agreement_state_{field}_idx")
+                for field in ("era", "kind", "scope", "status")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(supersedes=F("pk")),
@@ -660,9 +705,16 @@ class Initiative(Record):
     DATES = ("started", "ended")
 
     class Meta(Record.Meta):
-        ordering = [F("started_date").asc(nulls_last=True), "title"]
+        ordering = by_date("started_date")
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
+        indexes = [
+            list_order_index("initiative_list_order_idx", "started_date"),
+            *(
+                models.Index(fields=["state", field], name=f"initiative_state_{field}_idx")
+                for field in ("era", "category", "agreement")
+            ),
+        ]
         constraints = [
             partial_date_constraint("initiative", "started"),
             partial_date_constraint("initiative", "ended"),
@@ -717,7 +769,7 @@ class Event(Record):
     DATES = ("started", "ended")
 
     class Meta(Record.Meta):
-        ordering = [F("started_date").asc(nulls_last=True), "title"]
+        ordering = by_date("started_date")
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [

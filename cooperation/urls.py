@@ -24,6 +24,7 @@ urlpatterns = [
     path("parties/", views.PartyListView.as_view(), name="party-list"),
     path("parties/<slug:slug>/", views.PartyDetailView.as_view(), name="party-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",

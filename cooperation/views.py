@@ -208,14 +208,36 @@ class PartyDetailView(RecordDetailView):
 class PartyListView(ListView):
     model = models.Party
     template_name = "cooperation/party_list.html"
+    paginate_by = 50
 
     def get_queryset(self):
         return models.Party.objects.published().for_list()
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page number out of range shows the last page rather than a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        models.add_link_counts(page.object_list, "parties", "participants")
+        return paginator, page, page.object_list, page.has_other_pages()
 
 
 class SourceListView(ListView):
     model = models.Source
     template_name = "cooperation/source_list.html"
+    paginate_by = 50
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_queryset(self):
+        return models.Source.objects.published().for_bibliography()
+
+
+class SourceDetailView(DetailView):
+    model = models.Source
+    template_name = "cooperation/source_detail.html"
 
     def get_queryset(self):
         return models.Source.objects.published().for_bibliography()
@@ -248,7 +270,11 @@ class FacetedListView(FilterView):
             self.page_problem = _(
                 "There is no page “%(page)s” of these results: showing page %(shown)s of %(pages)s."
             ) % {"page": requested, "shown": page.number, "pages": paginator.num_pages}
+        self.add_row_details(page.object_list)
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def add_row_details(self, rows):
+        """Add to the page's rows what is counted for them alone."""
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
@@ -304,3 +330,6 @@ class ThreatListView(FacetedListView):
     filterset_class = filters.ThreatFilter
     title = gettext_lazy("Threats")
     row_template = "includes/rows/threat.html"
+
+    def add_row_details(self, rows):
+        models.add_link_counts(rows, "threats", "threats")

@@ -20,6 +20,7 @@ from .models import (
     InitiativeCategory,
     Party,
     Scope,
+    State,
     Threat,
     ThreatCategory,
     published_links,
@@ -359,11 +360,15 @@ class ThreatFilter(FacetedFilterSet):
             return super().count_facet(name, field_name)
         # A threat belongs to an era through its agreements and its initiatives: count each
         # threat once per era whichever way it is reached.
-        threats = self.filter_queryset_without(self.queryset, "era").order_by().values("pk")
+        if self.other_filters_apply("era"):
+            threats = self.filter_queryset_without(self.queryset, "era").order_by().values("pk")
+            which = {"threat__in": threats}
+        else:  # a join to the few threats costs less than a subquery listing them all
+            which = {"threat__state": State.PUBLISHED}
         pairs = set()
         for links, record in threat_links():
             pairs |= set(
-                links.filter(threat__in=threats, **{f"{record}__era__isnull": False})
+                links.filter(**which, **{f"{record}__era__isnull": False})
                 .values_list(f"{record}__era", "threat")
                 .distinct()
             )

@@ -313,6 +313,23 @@ def citing_model(accessor):
     return Source._meta.get_field(accessor.removesuffix("_set")).related_model
 
 
+def add_citation_counts(sources):
+    """Set ``citation_count`` on each of ``sources`` (a page of the bibliography): the number of
+    published records citing it, one grouped query per type of record."""
+    counts = {}
+    for accessor in CITING_ACCESSORS:
+        model = citing_model(accessor)
+        links = model.sources.through.objects.filter(
+            source__in=[source.pk for source in sources],
+            **{f"{model._meta.model_name}__state": State.PUBLISHED},
+        )
+        for source, total in links.values_list("source").annotate(total=models.Count("*")):
+            counts[source] = counts.get(source, 0) + total
+    for source in sources:
+        source.citation_count = counts.get(source.pk, 0)
+    return sources
+
+
 class Source(Publishable):
     """A citable reference. The source article itself is one."""
 

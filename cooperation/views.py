@@ -229,10 +229,11 @@ class SourceListView(ListView):
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
+        models.add_citation_counts(page.object_list)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_queryset(self):
-        return models.Source.objects.published().for_bibliography()
+        return models.Source.objects.published()
 
 
 class SourceDetailView(DetailView):

@@ -236,3 +236,18 @@ def test_the_threat_list_offers_eras_as_choices_with_counts(article, client):
     cold_war = next(option for option in era_facet["options"] if option["value"] == "cold-war")
     assert cold_war["checked"]
     assert cold_war["count"] == len(response.context["object_list"])
+
+
+def test_a_source_page_lists_the_published_records_citing_it(client):
+    source = factories.SourceFactory(title="Hemispheric Defense Review")
+    factories.AgreementFactory(title="Cited Accord", sources=[source])
+    factories.InitiativeFactory(title="Cited Exercise", sources=[source])
+    factories.AgreementFactory(title="Draft Citing Accord", sources=[source], state="draft")
+
+    listing = client.get("/sources/")
+    page = client.get(source.get_absolute_url())
+
+    assert "Cited by 2 records" in listing.text
+    assert source.get_absolute_url() in listing.text
+    assert "Cited Accord" in page.text and "Cited Exercise" in page.text
+    assert "Draft Citing Accord" not in page.text

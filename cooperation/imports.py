@@ -18,7 +18,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
 from .history import record_version, versions_paused
-from .models import RECORD_MODELS, Source
+from .models import BULK_WRITE, RECORD_MODELS, Source, refresh_planner_statistics
 
 #: Models in the order that lets each refer to those before it.
 IMPORT_MODELS = (Source, *RECORD_MODELS)
@@ -290,6 +290,8 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
                             record, "+" if outcome.action == "created" else "~", reason, user
                         )
                 report.written = True
+        if report.written and len(report.written_records) >= BULK_WRITE:
+            refresh_planner_statistics()
     except DatabaseError as error:
         report.problems.append(
             Problem("", None, "", "", _("The database refused the import: %s") % error)

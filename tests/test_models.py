@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cooperation.models import (
     RECORD_MODELS,
@@ -12,6 +12,7 @@ from cooperation.models import (
     PartialDate,
     Section,
     Source,
+    refresh_planner_statistics,
 )
 from tests import factories
 
@@ -203,3 +204,18 @@ def test_for_detail_prefetches_every_relation(django_assert_num_queries, populat
         list(agreement.sections.all())
         list(agreement.superseded_by.all())
         list(agreement.sources.all())
+
+
+def test_refreshing_planner_statistics_analyzes_the_tables():
+    factories.AgreementFactory.create_batch(3)
+    refresh_planner_statistics()
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'cooperation_agreement'")
+        else:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = 'cooperation_agreement'"
+                " AND reltuples >= 0"
+            )
+        assert cursor.fetchall(), "the agreement table has no planner statistics"

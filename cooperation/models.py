@@ -144,6 +144,10 @@ class SlugQuerySet(models.QuerySet):
         return self.filter(state=State.PUBLISHED)
 
 
+#: A page lists at most this many records of one relation, and links to the rest.
+SHOWN_LINKS = 50
+
+
 def published(relation, queryset):
     """Prefetch ``relation`` keeping only its published records, so that no page lists a
     draft through a relation."""
@@ -397,10 +401,6 @@ class PartyQuerySet(SlugQuerySet):
     def for_detail(self):
         return self.prefetch_related(
             published("sources", Source.objects),
-            published("agreements", Agreement.objects),
-            published("initiatives", Initiative.objects),
-            published("events", Event.objects),
-            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -487,10 +487,6 @@ class ThreatQuerySet(SlugQuerySet):
     def for_detail(self):
         return self.prefetch_related(
             published("sources", Source.objects),
-            published("agreements", Agreement.objects),
-            published("initiatives", Initiative.objects),
-            published("events", Event.objects),
-            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -547,12 +543,7 @@ class AgreementQuerySet(SlugQuerySet):
 
     def for_detail(self):
         return self.select_related("era", "supersedes").prefetch_related(
-            published("parties", Party.objects),
-            published("threats", Threat.objects),
             published("sources", Source.objects),
-            published("superseded_by", Agreement.objects),
-            published("initiatives", Initiative.objects),
-            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -677,10 +668,7 @@ class InitiativeQuerySet(SlugQuerySet):
 
     def for_detail(self):
         return self.select_related("era", "agreement").prefetch_related(
-            published("participants", Party.objects),
-            published("threats", Threat.objects),
             published("sources", Source.objects),
-            published("sections", Section.objects.select_related("parent")),
         )
 
 
@@ -750,10 +738,7 @@ class Initiative(Record):
 class EventQuerySet(SlugQuerySet):
     def for_detail(self):
         return self.select_related("era").prefetch_related(
-            published("parties", Party.objects),
-            published("threats", Threat.objects),
             published("sources", Source.objects),
-            published("sections", Section.objects.select_related("parent")),
         )
 
 

@@ -2,7 +2,9 @@
 
 from django.core.paginator import InvalidPage
 from django.db.models import Max, Min
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
@@ -72,6 +74,24 @@ class RecordDetailView(DetailView):
     def get_template_names(self):
         return [f"cooperation/{self.model._meta.model_name}_detail.html"]
 
+    def relation(self, heading, accessor, listing=None):
+        """One relation for the page: its first SHOWN_LINKS records and, if there are more,
+        a link to them on their list page, filtered by this record (``listing`` names the
+        list and its filter)."""
+        # One query, and a bounded one: a threat may be linked to thousands of agreements.
+        records = list(getattr(self.object, accessor).published()[: models.SHOWN_LINKS + 1])
+        more = len(records) > models.SHOWN_LINKS
+        more_url = None
+        if more and listing:
+            url_name, parameter = listing
+            more_url = f"{reverse(url_name)}?{urlencode({parameter: self.object.slug})}"
+        return {
+            "heading": heading,
+            "records": records[: models.SHOWN_LINKS],
+            "more": more,
+            "more_url": more_url,
+        }
+
     def get_context_data(self, **kwargs):
         record = self.object
         links = markup.resolve_links(record.body, record.editorial_note)
@@ -80,10 +100,8 @@ class RecordDetailView(DetailView):
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
             preview=self.is_preview() and not record.is_published,
-            relations=[
-                (heading, list(getattr(record, accessor).all()))
-                for heading, accessor in self.relations
-            ],
+            relations=[self.relation(*relation) for relation in self.relations],
+            shown_links=models.SHOWN_LINKS,
             **kwargs,
         )
 
@@ -91,18 +109,32 @@ class RecordDetailView(DetailView):
 class LinkedRecordsMixin:
     """Lists a record's linked records by type, narrowed by a LinkedRecordsForm."""
 
+    #: {record type: (list page, its filter by this record)}
+    listings = {}
+
     def linked_groups(self):
         raise NotImplementedError
+
+    def more_url(self, type_):
+        if type_ not in self.listings:
+            return None
+        url_name, parameter = self.listings[type_]
+        return f"{reverse(url_name)}?{urlencode({parameter: self.object.slug})}"
 
     def get_context_data(self, **kwargs):
         form = filters.LinkedRecordsForm(self.request.GET or None)
         groups = form.filter_groups(self.linked_groups())
         labels = dict(filters.RecordType.choices)
-        linked_groups = [(labels[type_], list(queryset)) for type_, queryset in groups.items()]
+        linked_groups = []
+        for type_, queryset in groups.items():
+            records = list(queryset[: models.SHOWN_LINKS + 1])
+            more = len(records) > models.SHOWN_LINKS
+            more_url = self.more_url(type_) if more else None
+            linked_groups.append((labels[type_], records[: models.SHOWN_LINKS], more, more_url))
         return super().get_context_data(
             linked_form=form,
             linked_groups=linked_groups,
-            linked_has_records=any(records for _label, records in linked_groups),
+            linked_has_records=any(group[1] for group in linked_groups),
             **kwargs,
         )
 
@@ -145,6 +177,10 @@ class EraListView(ListView):
 
 class EraDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Era
+    listings = {
+        "agreement": ("cooperation:agreement-list", "era"),
+        "initiative": ("cooperation:initiative-list", "era"),
+    }
 
     def linked_groups(self):
         era = self.object
@@ -161,7 +197,11 @@ class AgreementDetailView(RecordDetailView):
     relations = (
         (gettext_lazy("Parties"), "parties"),
         (gettext_lazy("Threats addressed"), "threats"),
-        (gettext_lazy("Initiatives under this agreement"), "initiatives"),
+        (
+            gettext_lazy("Initiatives under this agreement"),
+            "initiatives",
+            ("cooperation:initiative-list", "agreement"),
+        ),
         (gettext_lazy("Superseded by"), "superseded_by"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
@@ -179,8 +219,16 @@ class InitiativeDetailView(RecordDetailView):
 class ThreatDetailView(RecordDetailView):
     model = models.Threat
     relations = (
-        (gettext_lazy("Agreements addressing it"), "agreements"),
-        (gettext_lazy("Initiatives addressing it"), "initiatives"),
+        (
+            gettext_lazy("Agreements addressing it"),
+            "agreements",
+            ("cooperation:agreement-list", "threat"),
+        ),
+        (
+            gettext_lazy("Initiatives addressing it"),
+            "initiatives",
+            ("cooperation:initiative-list", "threat"),
+        ),
         (gettext_lazy("Related events"), "events"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
@@ -198,8 +246,12 @@ class EventDetailView(RecordDetailView):
 class PartyDetailView(RecordDetailView):
     model = models.Party
     relations = (
-        (gettext_lazy("Agreements"), "agreements"),
-        (gettext_lazy("Initiatives"), "initiatives"),
+        (gettext_lazy("Agreements"), "agreements", ("cooperation:agreement-list", "party")),
+        (
+            gettext_lazy("Initiatives"),
+            "initiatives",
+            ("cooperation:initiative-list", "participant"),
+        ),
         (gettext_lazy("Events"), "events"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )

@@ -82,7 +82,7 @@ def test_section_links_every_record_it_mentions_inline(article, client):
 def test_section_records_filter_by_type(article, client):
     section = Section.objects.get(slug="early-collaborations-and-agreements")
     response = client.get(section.get_absolute_url(), {"type": "agreement"})
-    groups = dict(response.context["linked_groups"])
+    groups = {group[0]: group[1] for group in response.context["linked_groups"]}
     assert list(groups) == ["agreements"]
     assert sorted(a.slug for a in groups["agreements"]) == sorted(
         section.agreements.values_list("slug", flat=True)
@@ -156,7 +156,7 @@ def test_bad_parameters_on_record_pages_give_a_message(article, client):
 def test_era_page_lists_its_agreements_and_the_threats_they_address(article, client):
     era = Era.objects.get(slug="cold-war")
     response = client.get(era.get_absolute_url())
-    groups = dict(response.context["linked_groups"])
+    groups = {group[0]: group[1] for group in response.context["linked_groups"]}
     assert {a.slug for a in groups["agreements"]} == set(
         era.agreements.values_list("slug", flat=True)
     )
@@ -249,5 +249,22 @@ def test_a_source_page_lists_the_published_records_citing_it(client):
 
     assert "Cited by 2 records" in listing.text
     assert source.get_absolute_url() in listing.text
-    assert "Cited Accord" in page.text and "Cited Exercise" in page.text
+    assert "Cited Accord" in page.text
+    assert "Cited Exercise" in page.text
     assert "Draft Citing Accord" not in page.text
+
+
+def test_a_long_relation_lists_its_first_records_and_links_to_the_rest(client):
+    from cooperation.models import SHOWN_LINKS
+
+    threat = factories.ThreatFactory(slug="piracy")
+    era = factories.EraFactory(slug="long-era")
+    factories.AgreementFactory.create_batch(SHOWN_LINKS + 1, threats=[threat], era=era)
+
+    for url, more_url in [
+        (threat.get_absolute_url(), "/agreements/?threat=piracy"),
+        (era.get_absolute_url(), "/agreements/?era=long-era"),
+    ]:
+        page = client.get(url).text
+        assert len(re.findall(r'href="/agreements/[^"?/]+/"', page)) == SHOWN_LINKS, url
+        assert f'href="{more_url}"' in page, url

@@ -393,6 +393,19 @@ class RecordType(models.TextChoices):
     PARTY = "party", _("parties")
 
 
+def addressed_by(groups):
+    """A condition on threats: among the ``groups`` ({type: queryset of records}), or
+    addressed by one of their records."""
+    condition = Q(pk__in=groups["threat"].values("pk")) if "threat" in groups else Q(pk=None)
+    for records in groups.values():
+        if hasattr(records.model, "threats"):
+            through = records.model.threats.through
+            source = records.model._meta.get_field("threats").m2m_field_name()
+            links = through.objects.filter(**{f"{source}__in": records.values("pk")})
+            condition |= Q(pk__in=links.values("threat"))
+    return condition
+
+
 class LinkedRecordsForm(forms.Form):
     """Narrows the records listed on a section or era page: by type, words and threat."""
 
@@ -407,6 +420,12 @@ class LinkedRecordsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            # Offer only the threats these records address, not every threat there is.
+            self.fields["threat"].queryset = Threat.objects.published().filter(addressed_by(groups))
 
     def filter_groups(self, groups):
         """Keep, from {type: queryset}, the groups and records that match the valid fields."""

@@ -800,6 +800,10 @@ class SectionKind(models.TextChoices):
 
 
 class SectionQuerySet(SlugQuerySet):
+    def for_contents(self):
+        """What a table of contents needs, without the sections' texts."""
+        return self.only("title", "slug", "kind", "parent", "position", "heading_in_article")
+
     def for_detail(self):
         return self.select_related("parent").prefetch_related(published("sources", Source.objects))
 

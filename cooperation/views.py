@@ -31,7 +31,7 @@ class ArticleView(TemplateView):
     template_name = "cooperation/article.html"
 
     def get_context_data(self, **kwargs):
-        sections = list(models.Section.objects.published().select_related("parent"))
+        sections = list(models.Section.objects.published().for_contents())
         introduction = next((s for s in sections if s.kind == "introduction"), None)
         return super().get_context_data(
             article=models.Source.objects.published()
@@ -122,8 +122,9 @@ class LinkedRecordsMixin:
         return f"{reverse(url_name)}?{urlencode({parameter: self.object.slug})}"
 
     def get_context_data(self, **kwargs):
-        form = filters.LinkedRecordsForm(self.request.GET or None)
-        groups = form.filter_groups(self.linked_groups())
+        groups = self.linked_groups()
+        form = filters.LinkedRecordsForm(self.request.GET or None, groups=groups)
+        groups = form.filter_groups(groups)
         labels = dict(filters.RecordType.choices)
         linked_groups = []
         for type_, queryset in groups.items():
@@ -154,15 +155,21 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
         }
 
     def get_context_data(self, **kwargs):
-        sections = list(models.Section.objects.published().select_related("parent"))
+        # The article's order as ids only, then just the neighbours and children as records:
+        # a long article costs a list of numbers, not a page of sections.
+        order = list(models.Section.objects.published().values_list("pk", "parent"))
+        ids = [pk for pk, _parent in order]
         # A previewed draft is not among the published sections: it has no neighbours.
-        index = next((i for i, s in enumerate(sections) if s.pk == self.object.pk), None)
+        index = ids.index(self.object.pk) if self.object.pk in ids else None
+        previous_id = ids[index - 1] if index else None
+        next_id = ids[index + 1] if index is not None and index + 1 < len(ids) else None
+        children_ids = [pk for pk, parent in order if parent == self.object.pk]
+        wanted = {previous_id, next_id, *children_ids} - {None}
+        shown = models.Section.objects.filter(pk__in=wanted).for_contents().in_bulk()
         return super().get_context_data(
-            previous_section=sections[index - 1] if index else None,
-            next_section=sections[index + 1]
-            if index is not None and index + 1 < len(sections)
-            else None,
-            children=[s for s in sections if s.parent_id == self.object.pk],
+            previous_section=shown.get(previous_id),
+            next_section=shown.get(next_id),
+            children=[shown[pk] for pk in children_ids],
             **kwargs,
         )
 

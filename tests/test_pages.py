@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 #: One URL of every page type over the fixture data, with the queries it runs.
 PAGES = {
-    "/": 10,
-    "/article/early-collaborations-and-agreements/": 15,
-    "/article/historical-context/": 12,
+    "/": 11,
+    "/article/early-collaborations-and-agreements/": 16,
+    "/article/historical-context/": 13,
     "/eras/": 1,
     "/eras/cold-war/": 10,
     "/agreements/": 15,
@@ -268,3 +268,16 @@ def test_a_long_relation_lists_its_first_records_and_links_to_the_rest(client):
         page = client.get(url).text
         assert len(re.findall(r'href="/agreements/[^"?/]+/"', page)) == SHOWN_LINKS, url
         assert f'href="{more_url}"' in page, url
+
+
+def test_a_section_offers_only_the_threats_its_records_address(client):
+    addressed = factories.ThreatFactory(slug="smuggling")
+    factories.ThreatFactory(slug="unrelated-threat")
+    part = factories.SectionFactory(kind="part")
+    section = factories.SectionFactory(kind="section", parent=part, position=1)
+    section.agreements.add(factories.AgreementFactory(threats=[addressed]))
+
+    page = client.get(section.get_absolute_url()).text
+
+    assert 'value="smuggling"' in page
+    assert 'value="unrelated-threat"' not in page

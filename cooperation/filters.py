@@ -6,7 +6,7 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -63,21 +63,25 @@ def slug_filter(field_name, queryset, label):
         queryset=queryset,
         label=label,
         widget=forms.CheckboxSelectMultiple,
+        # A foreign key gives each record once: DISTINCT would only cost a sort.
+        distinct=False,
     )
 
 
 def linked_filter(relation, queryset, label):
     """Several records chosen by slug through a many-to-many relation: any of them matches.
 
-    It filters by a subquery on the relation's table rather than by a join, so that the list
-    has no duplicate rows to remove with DISTINCT, which at scale costs more than the filter."""
+    It filters with EXISTS on the relation's table rather than a join, so that the list has no
+    duplicate rows to remove with DISTINCT, and so that the database walks the list by its
+    other filters' indexes and probes the relation for each record, rather than fetching
+    every record linked to a popular choice."""
 
     def filter_linked(records, name, chosen):
         if not chosen:
             return records
         through, source, target = relation_table(records.model, relation)
-        linked = through.objects.filter(**{f"{target}__in": chosen}).values(f"{source}_id")
-        return records.filter(pk__in=linked)
+        links = through.objects.filter(**{source: OuterRef("pk"), f"{target}__in": chosen})
+        return records.filter(Exists(links))
 
     return filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
@@ -97,7 +101,7 @@ def relation_table(model, relation):
 
 def choice_filter(choices, label):
     return filters.MultipleChoiceFilter(
-        choices=choices, label=label, widget=forms.CheckboxSelectMultiple
+        choices=choices, label=label, widget=forms.CheckboxSelectMultiple, distinct=False
     )
 
 

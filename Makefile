@@ -12,7 +12,7 @@ FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install setup run serve superuser test test-postgres lint format lock clean bench-import
+.PHONY: help install setup run serve superuser test test-postgres lint format lock clean bench-import bench
 
 help:
 	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
@@ -24,6 +24,7 @@ help:
 	@echo "make format     apply ruff's formatting and safe fixes"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
 	@echo "make bench-import  time and peak memory of importing 10,000 records"
+	@echo "make bench      page latency and SQL queries at 1k, 10k and 100k agreements, beside Datasette"
 
 # The virtual environment is rebuilt whenever the lock file changes.
 $(VENV)/installed: requirements.lock
@@ -87,7 +88,7 @@ format: install
 
 lock: install
 	$(PYTHON) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --group dev --generate-hashes --universal \
+	$(VENV)/bin/uv pip compile pyproject.toml --group dev --group bench --generate-hashes --universal \
 		--python-version 3.12 --no-header -o requirements.lock
 
 # Time and peak memory of importing 10,000 records into a fresh SQLite database.
@@ -96,6 +97,12 @@ bench-import: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-import.sqlite3 $(MANAGE) migrate -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-import.sqlite3 $(MANAGE) bench_import --records 10000
 	rm -f var/bench-import.sqlite3
+
+# Latency and query counts of the public pages at 1,000, 10,000 and 100,000 agreements, cold and
+# cached, on SQLite and PostgreSQL, beside Datasette: a table, and var/bench/results.json.
+# e.g. make bench BENCH_ARGS="--sizes 1000,10000 --requests 10 --backends sqlite"
+bench: install
+	$(PYTHON) scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -26,6 +26,7 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date, quote_etag
 
+from .filters import store_facet_counts
 from .models import RECORD_MODELS, ContentVersion, Source
 
 #: The models whose changes public pages show.
@@ -43,6 +44,17 @@ def record_content_change():
         moved = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now)
         if not moved:
             ContentVersion.objects.create(pk=1, changed_at=now)
+    schedule_once_after_commit(store_facet_counts)
+
+
+def schedule_once_after_commit(function):
+    """Run ``function`` after the current transaction commits, once however many changes it
+    makes (an import saves thousands of records); at once outside a transaction."""
+    connection = transaction.get_connection()
+    if any(pending is function for _savepoints, pending, _robust in connection.run_on_commit):
+        return
+    # robust: a failure is logged and leaves the stored counts unused, never the change undone.
+    transaction.on_commit(function, robust=True)
 
 
 def current_version():

@@ -6,7 +6,7 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -15,12 +15,14 @@ from .models import (
     Agreement,
     AgreementKind,
     AgreementStatus,
+    ContentVersion,
     Era,
     Initiative,
     InitiativeCategory,
     Party,
     Scope,
     State,
+    StoredFacetCounts,
     Threat,
     ThreatCategory,
     published_links,
@@ -184,6 +186,22 @@ class FacetedFilterSet(filters.FilterSet):
         per_value = rows.values_list(column).annotate(total=Count("*"))
         return dict(per_value.values_list(column, "total"))
 
+    def any_filter_applies(self):
+        return self.other_filters_apply(None)
+
+    def stored_counts(self):
+        """{facet: {value: count}} stored for this list at the current content version, or
+        None: then they are counted now."""
+        current = ContentVersion.objects.filter(pk=1).values("number")[:1]
+        row = (
+            StoredFacetCounts.objects.filter(list_name=self.list_name, version=Subquery(current))
+            .values_list("counts", flat=True)
+            .first()
+        )
+        if row is None:
+            return None
+        return {name: dict(pairs) for name, pairs in row.items()}
+
     def other_filters_apply(self, name):
         # An empty choice cleans to an empty list or QuerySet.none(): neither costs a query.
         return any(
@@ -194,10 +212,11 @@ class FacetedFilterSet(filters.FilterSet):
         """[{name, label, options: [{value, label, count, checked}], hidden: int}] for the
         page: every choice of a field with choices; for records, the most frequent ones and
         the chosen ones, in their usual order; ``hidden`` says how many were left out."""
+        stored = None if self.any_filter_applies() else self.stored_counts()
         facets = []
         for name, field_name in self.facets.items():
             field = self.form.fields[name]
-            counted = self.count_facet(name, field_name)
+            counted = stored[name] if stored else self.count_facet(name, field_name)
             chosen = {str(value) for value in self.form.data.getlist(name)}
             if isinstance(field, forms.ModelMultipleChoiceField):
                 options, hidden = self.record_options(field, counted, chosen)
@@ -255,7 +274,18 @@ class FacetedFilterSet(filters.FilterSet):
         return active
 
 
+#: The lists whose unfiltered facet counts are stored, by name.
+STORED_LISTS = {}
+
+
+def stored_list(filterset_class):
+    STORED_LISTS[filterset_class.list_name] = filterset_class
+    return filterset_class
+
+
+@stored_list
 class AgreementFilter(FacetedFilterSet):
+    list_name = "agreement"
     era = slug_filter("era", Era.objects.published(), _("Era"))
     kind = choice_filter(AgreementKind.choices, _("Kind"))
     scope = choice_filter(Scope.choices, _("Scope"))
@@ -304,7 +334,9 @@ class AgreementFilter(FacetedFilterSet):
         )
 
 
+@stored_list
 class InitiativeFilter(FacetedFilterSet):
+    list_name = "initiative"
     era = slug_filter("era", Era.objects.published(), _("Era"))
     category = choice_filter(InitiativeCategory.choices, _("Category"))
     agreement = slug_filter("agreement", Agreement.objects.published(), _("Agreement"))
@@ -337,7 +369,9 @@ class InitiativeFilter(FacetedFilterSet):
         )
 
 
+@stored_list
 class ThreatFilter(FacetedFilterSet):
+    list_name = "threat"
     category = choice_filter(ThreatCategory.choices, _("Category"))
     era = filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
@@ -386,6 +420,23 @@ class ThreatFilter(FacetedFilterSet):
         if not eras:
             return queryset
         return queryset.addressed_in_eras(eras)
+
+
+def store_facet_counts():
+    """Count the facets of each list with no filter chosen and store them with the content
+    version they count: run once after each committed change."""
+    version = ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first()
+    if version is None:
+        return
+    for list_name, filterset_class in STORED_LISTS.items():
+        filterset = filterset_class(None, queryset=filterset_class._meta.model.objects.published())
+        counts = {
+            name: list(filterset.count_facet(name, field_name).items())
+            for name, field_name in filterset.facets.items()
+        }
+        StoredFacetCounts.objects.update_or_create(
+            list_name=list_name, defaults={"version": version, "counts": counts}
+        )
 
 
 class RecordType(models.TextChoices):

@@ -931,3 +931,23 @@ def refresh_planner_statistics():
     would catch up on its own, later."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+class StoredFacetCounts(models.Model):
+    """The facet counts of a public list with no filter chosen, as of one content version.
+
+    Recomputed once after each committed change (``cooperation.filters.store_facet_counts``)
+    rather than on every visit: the unfiltered list is the most visited page and, at a hundred
+    thousand agreements, counting its facets is most of its cost. Used only while ``version``
+    is the current content version, so a visit never sees counts older than the content."""
+
+    list_name = models.CharField(max_length=30, unique=True)
+    version = models.PositiveBigIntegerField()
+    #: {facet name: [[choice value or record id, number of records], ...]}
+    counts = models.JSONField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.list_name} at version {self.version}"

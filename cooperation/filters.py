@@ -6,7 +6,7 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -25,7 +25,9 @@ from .models import (
     StoredFacetCounts,
     Threat,
     ThreatCategory,
+    page_counts,
     published_links,
+    stored_counts,
     threat_links,
     undated,
 )
@@ -190,17 +192,7 @@ class FacetedFilterSet(filters.FilterSet):
         return self.other_filters_apply(None)
 
     def stored_counts(self):
-        """{facet: {value: count}} stored for this list at the current content version, or
-        None: then they are counted now."""
-        current = ContentVersion.objects.filter(pk=1).values("number")[:1]
-        row = (
-            StoredFacetCounts.objects.filter(list_name=self.list_name, version=Subquery(current))
-            .values_list("counts", flat=True)
-            .first()
-        )
-        if row is None:
-            return None
-        return {name: dict(pairs) for name, pairs in row.items()}
+        return stored_counts(self.list_name)
 
     def other_filters_apply(self, name):
         # An empty choice cleans to an empty list or QuerySet.none(): neither costs a query.
@@ -217,9 +209,10 @@ class FacetedFilterSet(filters.FilterSet):
         for name, field_name in self.facets.items():
             field = self.form.fields[name]
             counted = stored[name] if stored else self.count_facet(name, field_name)
+            values = stored["sizes"][name] if stored else len(counted)
             chosen = {str(value) for value in self.form.data.getlist(name)}
             if isinstance(field, forms.ModelMultipleChoiceField):
-                options, hidden = self.record_options(field, counted, chosen)
+                options, hidden = self.record_options(field, counted, chosen, values)
             else:
                 options, hidden = (
                     [(value, label, counted.get(value, 0)) for value, label in field.choices],
@@ -243,9 +236,10 @@ class FacetedFilterSet(filters.FilterSet):
             )
         return facets
 
-    def record_options(self, field, counted, chosen):
+    def record_options(self, field, counted, chosen, values):
         """([(slug, label, count)], number left out) of a facet of records: the published ones
-        with most results, and the chosen ones, fetched in one query."""
+        with most results, and the chosen ones, fetched in one query. ``values``: how many
+        records have a count, ``counted`` holding at least the most frequent."""
         ranked = sorted(counted, key=lambda pk: -counted[pk])
         # Twice as many candidates as shown, in case some are not published.
         candidates = ranked[: 2 * self.facet_choices_shown]
@@ -254,7 +248,7 @@ class FacetedFilterSet(filters.FilterSet):
         top = {record.pk for record in shown[: self.facet_choices_shown]}
         shown = [r for r in records if r.pk in top or r.slug in chosen]
         options = [(record.slug, str(record), counted.get(record.pk, 0)) for record in shown]
-        return options, len(counted) - sum(1 for record in shown if record.pk in counted)
+        return options, values - sum(1 for record in shown if record.pk in counted)
 
     def active_filters(self):
         """[(filter name, label, [(value, label)])] for the valid filters in use."""
@@ -430,12 +424,24 @@ def store_facet_counts():
         return
     for list_name, filterset_class in STORED_LISTS.items():
         filterset = filterset_class(None, queryset=filterset_class._meta.model.objects.published())
-        counts = {
-            name: list(filterset.count_facet(name, field_name).items())
-            for name, field_name in filterset.facets.items()
-        }
+        counts, sizes = {}, []
+        for name, field_name in filterset.facets.items():
+            counted = filterset.count_facet(name, field_name)
+            # A page offers the most frequent records only: keep the candidates, and how
+            # many there are in all (an initiative list's agreements number in the tens of
+            # thousands).
+            pairs = sorted(counted.items(), key=lambda pair: -pair[1])
+            if isinstance(filterset.form.fields[name], forms.ModelMultipleChoiceField):
+                pairs = pairs[: 2 * filterset.facet_choices_shown]
+            counts[name] = pairs
+            sizes.append([name, len(counted)])
+        counts["sizes"] = sizes
         StoredFacetCounts.objects.update_or_create(
             list_name=list_name, defaults={"version": version, "counts": counts}
+        )
+    for name, counts in page_counts().items():
+        StoredFacetCounts.objects.update_or_create(
+            list_name=name, defaults={"version": version, "counts": counts}
         )
 
 

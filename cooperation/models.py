@@ -200,12 +200,23 @@ def published_links(model, relation, targets=None):
     return {key: total for key, total in counts.items() if total}
 
 
-def add_link_counts(records, agreement_relation, initiative_relation):
+#: The link counts stored for the party and threat lists: (agreement relation, initiative
+#: relation) by name.
+LINK_COUNTS = {"party-links": ("parties", "participants"), "threat-links": ("threats", "threats")}
+
+
+def add_link_counts(records, name):
     """Set ``agreement_count`` and ``initiative_count`` on each of ``records`` (a page of
-    parties or threats): the published agreements and initiatives linked to it."""
-    ids = [record.pk for record in records]
-    agreements = published_links(Agreement, agreement_relation, ids)
-    initiatives = published_links(Initiative, initiative_relation, ids)
+    parties or threats): the published agreements and initiatives linked to it, stored under
+    ``name`` (a key of LINK_COUNTS) or else counted for these records."""
+    stored = stored_counts(name)
+    if stored is not None:
+        agreements, initiatives = stored["agreements"], stored["initiatives"]
+    else:
+        agreement_relation, initiative_relation = LINK_COUNTS[name]
+        ids = [record.pk for record in records]
+        agreements = published_links(Agreement, agreement_relation, ids)
+        initiatives = published_links(Initiative, initiative_relation, ids)
     for record in records:
         record.agreement_count = agreements.get(record.pk, 0)
         record.initiative_count = initiatives.get(record.pk, 0)
@@ -927,10 +938,14 @@ BULK_WRITE = 1000
 def refresh_planner_statistics():
     """ANALYZE the database. After a bulk load the query planner must learn the tables' new
     sizes: SQLite without statistics picks plans that suit a hundred rows and take minutes
-    at a hundred thousand (a facet count went from 0.1 s to 30 s). PostgreSQL's autovacuum
-    would catch up on its own, later."""
+    at a hundred thousand (a facet count went from 0.1 s to 30 s).
+
+    On PostgreSQL, outside a transaction, VACUUM as well: until the new rows are marked
+    visible to all, every count reads the table instead of its index. Autovacuum would do
+    both, but minutes later."""
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
 class StoredFacetCounts(models.Model):
@@ -951,3 +966,38 @@ class StoredFacetCounts(models.Model):
 
     def __str__(self):
         return f"{self.list_name} at version {self.version}"
+
+
+def stored_counts(name):
+    """{key: {value: count}} stored under ``name`` for the current content version, or None
+    (not stored yet, or stored for older content): then the page counts for itself."""
+    current = ContentVersion.objects.filter(pk=1).values("number")[:1]
+    row = (
+        StoredFacetCounts.objects.filter(list_name=name, version=models.Subquery(current))
+        .values_list("counts", flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    return {key: dict(pairs) for key, pairs in row.items()}
+
+
+def page_counts():
+    """The counts of the pages other than the faceted lists, as stored: the era list's records
+    per era, the home page's key figures, and the records linked to each party and threat."""
+    per_era = {}
+    for key, model in (("agreements", Agreement), ("initiatives", Initiative)):
+        rows = model.objects.published().filter(era__isnull=False).order_by().values_list("era")
+        per_era[key] = list(rows.annotate(total=models.Count("*")).values_list("era", "total"))
+    figures = [
+        ["agreements", Agreement.objects.published().count()],
+        ["initiatives", Initiative.objects.published().count()],
+    ]
+    links = {
+        name: {
+            "agreements": list(published_links(Agreement, agreement_relation).items()),
+            "initiatives": list(published_links(Initiative, initiative_relation).items()),
+        }
+        for name, (agreement_relation, initiative_relation) in LINK_COUNTS.items()
+    }
+    return {"eras": per_era, "figures": {"published": figures}, **links}

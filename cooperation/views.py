@@ -17,9 +17,18 @@ def key_figures():
     eras = models.Era.objects.published()
     span = eras.aggregate(first=Min("start_year"), last=Max("end_year"))
     ongoing = eras.filter(end_year__isnull=True).exists()
+    stored = models.stored_counts("figures")
+    published = (
+        stored["published"]
+        if stored
+        else {
+            "agreements": models.Agreement.objects.published().count(),
+            "initiatives": models.Initiative.objects.published().count(),
+        }
+    )
     return {
-        "agreements": models.Agreement.objects.published().count(),
-        "initiatives": models.Initiative.objects.published().count(),
+        "agreements": published["agreements"],
+        "initiatives": published["initiatives"],
         "threats": models.Threat.objects.published().count(),
         "eras": eras.count(),
         "first_year": span["first"],
@@ -179,7 +188,14 @@ class EraListView(ListView):
     template_name = "cooperation/era_list.html"
 
     def get_queryset(self):
-        return models.Era.objects.published().for_list()
+        stored = models.stored_counts("eras")
+        if stored is None:
+            return models.Era.objects.published().for_list()
+        eras = list(models.Era.objects.published().order_by("start_year", "title"))
+        for era in eras:
+            era.agreement_count = stored["agreements"].get(era.pk, 0)
+            era.initiative_count = stored["initiatives"].get(era.pk, 0)
+        return eras
 
 
 class EraDetailView(LinkedRecordsMixin, RecordDetailView):
@@ -276,7 +292,7 @@ class PartyListView(ListView):
         # A page number out of range shows the last page rather than a 404.
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
-        models.add_link_counts(page.object_list, "parties", "participants")
+        models.add_link_counts(page.object_list, "party-links")
         return paginator, page, page.object_list, page.has_other_pages()
 
 
@@ -392,4 +408,4 @@ class ThreatListView(FacetedListView):
     row_template = "includes/rows/threat.html"
 
     def add_row_details(self, rows):
-        models.add_link_counts(rows, "threats", "threats")
+        models.add_link_counts(rows, "threat-links")

@@ -31,7 +31,13 @@ def facets(client, query=""):
 
 
 def test_counts_are_stored_after_a_committed_change(world):
-    assert set(StoredFacetCounts.objects.values_list("list_name", flat=True)) == set(STORED_LISTS)
+    assert set(StoredFacetCounts.objects.values_list("list_name", flat=True)) == {
+        *STORED_LISTS,
+        "eras",
+        "figures",
+        "party-links",
+        "threat-links",
+    }
 
 
 def test_stored_counts_are_what_counting_live_gives(client, world):
@@ -74,6 +80,54 @@ def test_storing_counts_every_list_without_filters(world):
 
     stored = StoredFacetCounts.objects.get(list_name="agreement")
     expected = AgreementFilter(QueryDict(), queryset=Agreement.objects.published())
+    sizes = dict(stored.counts.pop("sizes"))
     assert {name: dict(pairs) for name, pairs in stored.counts.items()} == {
         name: expected.count_facet(name, field) for name, field in expected.facets.items()
     }
+    assert sizes == {
+        name: len(expected.count_facet(name, field)) for name, field in expected.facets.items()
+    }
+
+
+def test_the_era_list_and_the_key_figures_read_stored_counts(client, world):
+    era = world["era"]
+    live_eras = client.get("/eras/").context["object_list"]
+    live_figures = client.get("/").context["figures"]
+    StoredFacetCounts.objects.all().delete()
+
+    counted = client.get("/eras/").context["object_list"]
+    assert [(e.slug, e.agreement_count, e.initiative_count) for e in live_eras] == [
+        (e.slug, e.agreement_count, e.initiative_count) for e in counted
+    ]
+    assert (era.slug, 3) in [(e.slug, e.agreement_count) for e in live_eras]
+    assert client.get("/").context["figures"] == live_figures
+    assert live_figures["agreements"] == 3
+
+
+def test_the_party_and_threat_lists_read_stored_link_counts(client, world):
+    def shown():
+        threats = client.get("/threats/").context["object_list"]
+        parties = client.get("/parties/").context["object_list"]
+        return [(r.slug, r.agreement_count, r.initiative_count) for r in [*threats, *parties]]
+
+    stored = shown()
+    StoredFacetCounts.objects.all().delete()
+
+    assert shown() == stored
+    assert ("smuggling", 3, 1) in stored
+
+
+def test_a_large_stored_facet_keeps_its_top_choices_and_its_size(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(30):
+            party = factories.PartyFactory(title=f"Ministry {n:02}")
+            factories.AgreementFactory.create_batch(n + 1, parties=[party])
+
+    response = client.get("/agreements/")
+    party_facet = next(f for f in response.context["facets"] if f["name"] == "party")
+
+    assert len(StoredFacetCounts.objects.get(list_name="agreement").counts["party"]) == 24
+    assert [o["label"] for o in party_facet["options"]] == [f"Ministry {n}" for n in range(18, 30)]
+    assert party_facet["hidden"] == 18

@@ -290,8 +290,9 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
                             record, "+" if outcome.action == "created" else "~", reason, user
                         )
                 report.written = True
-        if report.written and len(report.written_records) >= BULK_WRITE:
-            refresh_planner_statistics()
+                if len(report.written_records) >= BULK_WRITE:
+                    # Before the commit, after which the stored counts are queried anew.
+                    refresh_planner_statistics()
     except DatabaseError as error:
         report.problems.append(
             Problem("", None, "", "", _("The database refused the import: %s") % error)

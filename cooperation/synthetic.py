@@ -101,9 +101,11 @@ def generate(agreements, *, seed=1, batch_size=5000, progress=None):
             )
         generator = Generator(Sizes.for_agreements(agreements), seed, batch_size, progress)
         generator.run()
+        # Statistics first: the counts stored once this commits are queries on the new rows.
+        models.refresh_planner_statistics()
         # bulk_create sends no signals: move the content version on, or cached pages go stale.
         record_content_change()
-    models.refresh_planner_statistics()
+    models.refresh_planner_statistics()  # on PostgreSQL, now outside the transaction: VACUUM
     return list(generator.counts.values())
 
 

@@ -2,6 +2,8 @@
 what each response cost."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,10 @@ def test_the_query_count_header_reports_the_queries_of_the_response(client, sett
     settings.MIDDLEWARE = ["mexhist.monitoring.QueryCountHeaderMiddleware", *settings.MIDDLEWARE]
 
     assert client.get("/health/").headers["X-Query-Count"] == "0"
-    assert client.get("/eras/").headers["X-Query-Count"] == "1"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/eras/")
+    assert len(queries) > 0
+    assert response.headers["X-Query-Count"] == str(len(queries))
 
 
 def test_the_query_count_header_is_off_by_default(client):

@@ -59,6 +59,12 @@ class ArticleView(TemplateView):
         )
 
 
+def listing_url(listing, record):
+    """The list page named by ``listing`` (url name, filter parameter), filtered by ``record``."""
+    url_name, parameter = listing
+    return f"{reverse(url_name)}?{urlencode({parameter: record.slug})}"
+
+
 class RecordDetailView(DetailView):
     """A published record with its text rendered, its links resolved, and its relations.
 
@@ -90,10 +96,7 @@ class RecordDetailView(DetailView):
         # One query, and a bounded one: a threat may be linked to thousands of agreements.
         records = list(getattr(self.object, accessor).published()[: models.SHOWN_LINKS + 1])
         more = len(records) > models.SHOWN_LINKS
-        more_url = None
-        if more and listing:
-            url_name, parameter = listing
-            more_url = f"{reverse(url_name)}?{urlencode({parameter: self.object.slug})}"
+        more_url = listing_url(listing, self.object) if more and listing else None
         return {
             "heading": heading,
             "records": records[: models.SHOWN_LINKS],
@@ -125,10 +128,7 @@ class LinkedRecordsMixin:
         raise NotImplementedError
 
     def more_url(self, type_):
-        if type_ not in self.listings:
-            return None
-        url_name, parameter = self.listings[type_]
-        return f"{reverse(url_name)}?{urlencode({parameter: self.object.slug})}"
+        return listing_url(self.listings[type_], self.object) if type_ in self.listings else None
 
     def get_context_data(self, **kwargs):
         groups = self.linked_groups()
@@ -280,61 +280,10 @@ class PartyDetailView(RecordDetailView):
     )
 
 
-class PartyListView(ListView):
-    model = models.Party
-    template_name = "cooperation/party_list.html"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return models.Party.objects.published().for_list()
-
-    def paginate_queryset(self, queryset, page_size):
-        # A page number out of range shows the last page rather than a 404.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
-        models.add_link_counts(page.object_list, "party-links")
-        return paginator, page, page.object_list, page.has_other_pages()
-
-
-class SourceListView(ListView):
-    model = models.Source
-    template_name = "cooperation/source_list.html"
-    paginate_by = 50
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
-        models.add_citation_counts(page.object_list)
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def get_queryset(self):
-        return models.Source.objects.published()
-
-
-class SourceDetailView(DetailView):
-    model = models.Source
-    template_name = "cooperation/source_detail.html"
-
-    def get_queryset(self):
-        return models.Source.objects.published().for_bibliography()
-
-
-class FacetedListView(FilterView):
-    """A filterable, sortable, paginated list whose filter choices carry facet counts.
-
-    Invalid parameters never fail the page: the valid filters still apply and the page says
-    which parameters were ignored and why."""
-
-    paginate_by = 25
-    strict = False
-    template_name = "cooperation/record_list.html"
-    #: Shown in the heading and the page title.
-    title = ""
-    #: The include that renders one row of this list.
-    row_template = ""
-
-    def get_queryset(self):
-        return self.model.objects.published().for_list()
+class PagedRowsMixin:
+    """Pagination that never fails: a page number out of range or not a number shows the
+    nearest page and says so. ``add_row_details`` adds what is counted for a page's rows alone,
+    so that a list's cost does not grow with the rows it does not show."""
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
@@ -353,8 +302,70 @@ class FacetedListView(FilterView):
         """Add to the page's rows what is counted for them alone."""
 
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # After pagination, which may have found the requested page missing.
+        context["problems"] = [*self.parameter_problems(), *self.page_problems()]
+        return context
+
+    def parameter_problems(self):
+        return []
+
+    def page_problems(self):
+        return [(_("Page"), [self.page_problem])] if hasattr(self, "page_problem") else []
+
+
+class PartyListView(PagedRowsMixin, ListView):
+    model = models.Party
+    template_name = "cooperation/party_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return models.Party.objects.published().for_list()
+
+    def add_row_details(self, rows):
+        models.add_link_counts(rows, "party-links")
+
+
+class SourceListView(PagedRowsMixin, ListView):
+    model = models.Source
+    template_name = "cooperation/source_list.html"
+    paginate_by = 50
+
+    def add_row_details(self, rows):
+        models.add_citation_counts(rows)
+
+    def get_queryset(self):
+        return models.Source.objects.published()
+
+
+class SourceDetailView(DetailView):
+    model = models.Source
+    template_name = "cooperation/source_detail.html"
+
+    def get_queryset(self):
+        return models.Source.objects.published().for_bibliography()
+
+
+class FacetedListView(PagedRowsMixin, FilterView):
+    """A filterable, sortable, paginated list whose filter choices carry facet counts.
+
+    Invalid parameters never fail the page: the valid filters still apply and the page says
+    which parameters were ignored and why."""
+
+    paginate_by = 25
+    strict = False
+    template_name = "cooperation/record_list.html"
+    #: Shown in the heading and the page title.
+    title = ""
+    #: The include that renders one row of this list.
+    row_template = ""
+
+    def get_queryset(self):
+        return self.model.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
         filterset = self.filterset
-        context = super().get_context_data(
+        return super().get_context_data(
             title=self.title,
             row_template=self.row_template,
             facets=filterset.facet_options(),
@@ -371,14 +382,10 @@ class FacetedListView(FilterView):
             ],
             **kwargs,
         )
-        # After pagination, which may have found the requested page missing.
-        context["problems"] = [
-            (filterset.form[name].label or name, errors)
-            for name, errors in filterset.form.errors.items()
-        ]
-        if hasattr(self, "page_problem"):
-            context["problems"].append((_("Page"), [self.page_problem]))
-        return context
+
+    def parameter_problems(self):
+        form = self.filterset.form
+        return [(form[name].label or name, errors) for name, errors in form.errors.items()]
 
     @staticmethod
     def without(name, value, data):

@@ -281,3 +281,14 @@ def test_a_section_offers_only_the_threats_its_records_address(client):
 
     assert 'value="smuggling"' in page
     assert 'value="unrelated-threat"' not in page
+
+
+@pytest.mark.parametrize("url", ["/parties/", "/sources/"])
+@pytest.mark.parametrize("page", ["999", "abc", "-1"])
+def test_a_missing_page_of_a_plain_list_is_shown_as_the_nearest_and_said(
+    article, client, url, page
+):
+    response = client.get(url, {"page": page})
+
+    assert response.status_code == 200
+    assert f"There is no page “{page}” of these results" in response.text

@@ -153,6 +153,20 @@ class PublishingAdmin(HistoryAdmin):
         self.change_state(request, queryset, State.WITHDRAWN, _("%(count)d records withdrawn."))
 
 
+def dates_fieldset(model):
+    """The model's partial dates (``model.DATES``), each beside its precision."""
+    return (
+        _("Dates"),
+        {
+            "fields": [(f"{name}_date", f"{name}_precision") for name in model.DATES],
+            "description": _(
+                "A date known only to the year or month is entered as its first day "
+                "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision."
+            ),
+        },
+    )
+
+
 TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources"]})
 
 
@@ -343,20 +357,7 @@ class AgreementAdmin(RecordAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "scope", "status", "era"]}),
         (_("Who and what"), {"fields": ["parties", "threats", "supersedes"]}),
-        (
-            _("Dates"),
-            {
-                "fields": [
-                    ("signed_date", "signed_precision"),
-                    ("in_force_date", "in_force_precision"),
-                    ("ended_date", "ended_precision"),
-                ],
-                "description": _(
-                    "A date known only to the year or month is entered as its first day "
-                    "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision."
-                ),
-            },
-        ),
+        dates_fieldset(Agreement),
         TEXT,
         (
             _("Related records"),
@@ -391,10 +392,7 @@ class InitiativeAdmin(RecordAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "status", "era", "agreement"]}),
         (_("Who and what"), {"fields": ["participants", "threats"]}),
-        (
-            _("Dates"),
-            {"fields": [("started_date", "started_precision"), ("ended_date", "ended_precision")]},
-        ),
+        dates_fieldset(Initiative),
         TEXT,
         (_("Related records"), {"fields": ["sections_links"]}),
         PUBLISHING,
@@ -417,10 +415,7 @@ class EventAdmin(RecordAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "era"]}),
         (_("Who and what"), {"fields": ["parties", "threats"]}),
-        (
-            _("Dates"),
-            {"fields": [("started_date", "started_precision"), ("ended_date", "ended_precision")]},
-        ),
+        dates_fieldset(Event),
         TEXT,
         (_("Related records"), {"fields": ["sections_links"]}),
         PUBLISHING,

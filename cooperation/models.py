@@ -317,13 +317,6 @@ CITING_ACCESSORS = (
 )
 
 
-class SourceQuerySet(SlugQuerySet):
-    def for_bibliography(self):
-        return self.prefetch_related(
-            *(published(accessor, citing_model(accessor).objects) for accessor in CITING_ACCESSORS)
-        )
-
-
 def citing_model(accessor):
     return Source._meta.get_field(accessor.removesuffix("_set")).related_model
 
@@ -359,7 +352,7 @@ class Source(Publishable):
     description = models.TextField(_("description"), blank=True)
 
     history = RecordHistory(m2m_fields=())
-    objects = SlugManager.from_queryset(SourceQuerySet)()
+    objects = SlugManager()
 
     class Meta(Publishable.Meta):
         ordering = ["title"]
@@ -379,10 +372,6 @@ class Source(Publishable):
     @property
     def published(self):
         return partial_date(self, "published")
-
-    def citing_records(self):
-        """The records that cite this source (prefetched by ``for_bibliography()``)."""
-        return [record for accessor in CITING_ACCESSORS for record in getattr(self, accessor).all()]
 
     def clean(self):
         errors = validate_partial_dates(self, "published")

@@ -65,29 +65,22 @@ def listing_url(listing, record):
     return f"{reverse(url_name)}?{urlencode({parameter: record.slug})}"
 
 
-class RecordDetailView(DetailView):
-    """A published record with its text rendered, its links resolved, and its relations.
+class BoundedRelationsMixin:
+    """Lists the object's to-many relations, each bounded: a threat may be linked to
+    thousands of agreements, and its page must cost the same as one linked to three."""
 
-    A signed-in editor who may change the record can also preview it in any state with
-    ``?preview=1``; the page then says so. Everyone else gets a 404 for an unpublished record.
-    """
-
-    #: (heading, accessor) of each to-many relation shown, in order.
+    #: (heading, accessor[, (list page, filter parameter)]) of each relation shown, in order.
     relations = ()
 
-    def is_preview(self):
-        user = self.request.user
-        opts = self.model._meta
-        return "preview" in self.request.GET and user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}"
+    def get_relations(self):
+        return self.relations
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            relations=[self.relation(*relation) for relation in self.get_relations()],
+            shown_links=models.SHOWN_LINKS,
+            **kwargs,
         )
-
-    def get_queryset(self):
-        records = self.model.objects.for_detail()
-        return records if self.is_preview() else records.published()
-
-    def get_template_names(self):
-        return [f"cooperation/{self.model._meta.model_name}_detail.html"]
 
     def relation(self, heading, accessor, listing=None):
         """One relation for the page: its first SHOWN_LINKS records and, if there are more,
@@ -104,6 +97,28 @@ class RecordDetailView(DetailView):
             "more_url": more_url,
         }
 
+
+class RecordDetailView(BoundedRelationsMixin, DetailView):
+    """A published record with its text rendered, its links resolved, and its relations.
+
+    A signed-in editor who may change the record can also preview it in any state with
+    ``?preview=1``; the page then says so. Everyone else gets a 404 for an unpublished record.
+    """
+
+    def is_preview(self):
+        user = self.request.user
+        opts = self.model._meta
+        return "preview" in self.request.GET and user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}"
+        )
+
+    def get_queryset(self):
+        records = self.model.objects.for_detail()
+        return records if self.is_preview() else records.published()
+
+    def get_template_names(self):
+        return [f"cooperation/{self.model._meta.model_name}_detail.html"]
+
     def get_context_data(self, **kwargs):
         record = self.object
         links = markup.resolve_links(record.body, record.editorial_note)
@@ -112,8 +127,6 @@ class RecordDetailView(DetailView):
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
             preview=self.is_preview() and not record.is_published,
-            relations=[self.relation(*relation) for relation in self.relations],
-            shown_links=models.SHOWN_LINKS,
             **kwargs,
         )
 
@@ -338,12 +351,22 @@ class SourceListView(PagedRowsMixin, ListView):
         return models.Source.objects.published()
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(BoundedRelationsMixin, DetailView):
     model = models.Source
     template_name = "cooperation/source_detail.html"
 
     def get_queryset(self):
-        return models.Source.objects.published().for_bibliography()
+        return models.Source.objects.published()
+
+    def get_relations(self):
+        return [
+            (models.citing_model(accessor)._meta.verbose_name_plural.capitalize(), accessor)
+            for accessor in models.CITING_ACCESSORS
+        ]
+
+    def get_context_data(self, **kwargs):
+        models.add_citation_counts([self.object])
+        return super().get_context_data(**kwargs)
 
 
 class FacetedListView(PagedRowsMixin, FilterView):

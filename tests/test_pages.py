@@ -37,7 +37,7 @@ PAGES = {
     "/parties/": 7,
     "/parties/mexico/": 7,
     "/sources/": 9,
-    "/sources/us-mexico-military-alliances-article/": 8,
+    "/sources/us-mexico-military-alliances-article/": 15,
     "/sitemap.xml": 16,
 }
 
@@ -292,3 +292,16 @@ def test_a_missing_page_of_a_plain_list_is_shown_as_the_nearest_and_said(
 
     assert response.status_code == 200
     assert f"There is no page “{page}” of these results" in response.text
+
+
+def test_a_source_page_lists_at_most_fifty_records_of_a_type(client):
+    from cooperation.models import SHOWN_LINKS
+
+    source = factories.SourceFactory()
+    factories.AgreementFactory.create_batch(SHOWN_LINKS + 1, sources=[source])
+
+    page = client.get(source.get_absolute_url()).text
+
+    assert f"Cited by {SHOWN_LINKS + 1} records" in page
+    assert len(re.findall(r'href="/agreements/[^"?/]+/"', page)) == SHOWN_LINKS
+    assert f"Only the first {SHOWN_LINKS} are listed." in page

@@ -7,6 +7,6 @@ class CooperationConfig(AppConfig):
     verbose_name = _("US–Mexico defense cooperation")
 
     def ready(self):
-        from .caching import connect_signals
+        from . import signals
 
-        connect_signals()
+        signals.connect()

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from .imports import import_files
-from .models import RECORD_MODELS, Source
+from .models import PUBLIC_MODELS
 
 #: Fixture names in the order that lets each file refer to the ones before it.
 ARTICLE_FIXTURES = (
@@ -29,7 +29,7 @@ def fixture_paths():
 
 
 def record_count():
-    return sum(model.objects.count() for model in (Source, *RECORD_MODELS))
+    return sum(model.objects.count() for model in PUBLIC_MODELS)
 
 
 def load_article(progress=None):

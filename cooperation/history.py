@@ -104,40 +104,45 @@ def display(field, value):
 
 
 def compare(old, new):
-    """The changes from version ``old`` to version ``new`` of one record, field by field."""
+    """The changes from version ``old`` to version ``new`` of one record, field by field in
+    the model's order: simple-history's diff, with long texts compared word by word and
+    relations as the records added and removed."""
     model = type(new.instance)
+    order = [field.name for field in (*model._meta.concrete_fields, *m2m_fields(model))]
+    delta = new.diff_against(old)
     changes = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in ("updated_at",):
+    for change in sorted(delta.changes, key=lambda change: order.index(change.field)):
+        field = model._meta.get_field(change.field)
+        if field.many_to_many:
+            changes.append(relation_change(field, change.old, change.new))
             continue
-        before, after = getattr(old, field.attname), getattr(new, field.attname)
-        if before == after:
-            continue
-        change = FieldChange(str(field.verbose_name), display(field, before), display(field, after))
+        described = FieldChange(
+            str(field.verbose_name), display(field, change.old), display(field, change.new)
+        )
         if isinstance(field, LONG_TEXT):
-            change.words = word_diff(before, after)
-        changes.append(change)
-    for field in m2m_fields(model):
-        before, after = related_ids(old, field), related_ids(new, field)
-        if before == after:
-            continue
-        names = dict(
-            field.related_model.objects.filter(pk__in=before | after).values_list("pk", "title")
-        )
-
-        def labelled(ids, names=names):
-            return tuple(
-                sorted(names.get(pk, _("(deleted record %(pk)s)") % {"pk": pk}) for pk in ids)
-            )
-
-        changes.append(
-            FieldChange(
-                str(field.verbose_name),
-                added=labelled(after - before),
-                removed=labelled(before - after),
-            )
-        )
+            described.words = word_diff(change.old, change.new)
+        changes.append(described)
     return changes
+
+
+def relation_change(field, old_rows, new_rows):
+    """A FieldChange listing the records added to and removed from relation ``field``, from
+    the through-table rows of two versions."""
+    target = field.m2m_reverse_field_name()
+    before = {row[target] for row in old_rows}
+    after = {row[target] for row in new_rows}
+    names = dict(
+        field.related_model.objects.filter(pk__in=before | after).values_list("pk", "title")
+    )
+
+    def labelled(ids):
+        return tuple(sorted(names.get(pk, _("(deleted record %(pk)s)") % {"pk": pk}) for pk in ids))
+
+    return FieldChange(
+        str(field.verbose_name),
+        added=labelled(after - before),
+        removed=labelled(before - after),
+    )
 
 
 # --- Reverting and restoring -----------------------------------------------------------------

@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
+from .caching import content_changes
+from .database import BULK_WRITE, refresh_planner_statistics
 from .history import record_version, versions_paused
-from .models import BULK_WRITE, RECORD_MODELS, Source, refresh_planner_statistics
+from .models import PUBLIC_MODELS, Agreement, supersession_cycle
 
-#: Models in the order that lets each refer to those before it.
-IMPORT_MODELS = (Source, *RECORD_MODELS)
-MODELS_BY_LABEL = {model._meta.label_lower: model for model in IMPORT_MODELS}
+MODELS_BY_LABEL = {model._meta.label_lower: model for model in PUBLIC_MODELS}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Fields the database fills in; a file may give them, but need not.
 AUTOMATIC = ("id", "created_at", "updated_at")
@@ -278,7 +278,7 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
         return report
     reason = reason or _("Imported from %(files)s") % {"files": ", ".join(files)}
     try:
-        with transaction.atomic():
+        with content_changes():
             apply_entries(entries, report, state, progress)
             report.problems.extend(supersedes_cycles(entries))
             if report.problems or dry_run:
@@ -291,7 +291,7 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
                         )
                 report.written = True
                 if len(report.written_records) >= BULK_WRITE:
-                    # Before the commit, after which the stored counts are queried anew.
+                    # Before the commit: the first pages after it count the new rows.
                     refresh_planner_statistics()
     except DatabaseError as error:
         report.problems.append(
@@ -323,10 +323,10 @@ def duplicate_slugs(entries):
 
 
 def dependency_order(entries):
-    """Entries by model, in IMPORT_MODELS order; within a model, a record another refers to
+    """Entries by model, in PUBLIC_MODELS order; within a model, a record another refers to
     (a section's part, the agreement another supersedes) comes before it where it can."""
     ordered = []
-    for model in IMPORT_MODELS:
+    for model in PUBLIC_MODELS:
         group = [entry for entry in entries if entry.model is model]
         by_slug = {entry.slug: entry for entry in group}
         own = [f.name for f in model._meta.fields if f.many_to_one and f.related_model is model]
@@ -625,29 +625,27 @@ def problem_from(entry, name, error):
 
 def supersedes_cycles(entries):
     """Agreements that end up superseding themselves through a chain of supersedes, each
-    reported at its place in the files where it is there."""
-    from .models import Agreement
-
+    reported at its place in the files where it is there. Only a chain through an agreement
+    of the files can have become a circle."""
     places = {entry.slug: entry for entry in entries if entry.model is Agreement}
-
     supersedes = dict(Agreement.objects.values_list("pk", "supersedes_id"))
     slugs = dict(Agreement.objects.values_list("pk", "slug"))
+    ids = {slug: pk for pk, slug in slugs.items()}
     problems, reported = [], set()
-    for start in supersedes:
-        seen, current = [], start
-        while current is not None and current not in seen:
-            seen.append(current)
-            current = supersedes.get(current)
-        if current is not None and current == start and not reported & set(seen):
-            reported |= set(seen)
-            chain = " → ".join(slugs[pk] for pk in [*seen, start])
-            in_files = [places[slugs[pk]] for pk in seen if slugs[pk] in places]
-            for place in in_files or [Entry("", None, Agreement, {"slug": slugs[start]})]:
+    for slug in places:
+        start = ids.get(slug)
+        if start is None or start in reported:
+            continue
+        cycle = supersession_cycle(start, supersedes[start], supersedes.get)
+        if cycle is None:
+            continue
+        reported |= set(cycle)
+        chain = " → ".join(slugs[pk] for pk in cycle)
+        for pk in cycle[:-1]:
+            if slugs[pk] in places:
+                place = places[slugs[pk]]
                 problems.append(
-                    Problem(
-                        place.file,
-                        place.index,
-                        place.slug,
+                    place.problem(
                         "supersedes",
                         _("These agreements supersede each other in a circle: %(chain)s.")
                         % {"chain": chain},
@@ -659,7 +657,7 @@ def supersedes_cycles(entries):
 # --- Exporting -------------------------------------------------------------------------------
 
 
-def export_records(models_to_export=IMPORT_MODELS):
+def export_records(models_to_export=PUBLIC_MODELS):
     """Every record of ``models_to_export`` as fixture JSON with natural keys, in a stable
     order (by model, then slug), so that equal databases export equal files."""
     objects = [record for model in models_to_export for record in model.objects.order_by("slug")]

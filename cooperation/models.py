@@ -1,130 +1,32 @@
-"""The records of US–Mexico defense cooperation and the article that discusses them."""
+"""The records of US–Mexico defense cooperation and the article that discusses them.
+
+Only published records are public. The QuerySets carry that rule: ``published()`` for a list,
+``prefetch_published()`` for a record's to-many relations, and each record's ``public_…``
+accessors for its single relations (an agreement's era, an initiative's agreement)."""
+
+import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import F, Q
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .dates import (
+    by_date,
+    list_order_index,
+    partial_date,
+    partial_date_constraint,
+    precision_field,
+    validate_date_order,
+    validate_partial_dates,
+)
 from .history import RecordHistory
 
-# --- Partial dates ---------------------------------------------------------------------------
-# History knows many dates only to the year or the month. Each partial date is stored as a
-# DateField holding its first possible day (so it sorts and filters as a date) plus a precision.
-
-
-class DatePrecision(models.TextChoices):
-    YEAR = "year", _("year")
-    MONTH = "month", _("month")
-    DAY = "day", _("day")
-
-
-class PartialDate:
-    """A date known to a given precision, shown at that precision."""
-
-    def __init__(self, date, precision):
-        self.date = date
-        self.precision = precision
-
-    def __str__(self):
-        if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        if self.precision == DatePrecision.MONTH:
-            return self.date.strftime("%B %Y")
-        return f"{self.date.day} {self.date.strftime('%B %Y')}"
-
-    def __repr__(self):
-        return f"PartialDate({self.date.isoformat()!r}, {self.precision!r})"
-
-    def __eq__(self, other):
-        return isinstance(other, PartialDate) and (self.date, self.precision) == (
-            other.date,
-            other.precision,
-        )
-
-    def __hash__(self):
-        return hash((self.date, self.precision))
-
-    @property
-    def iso(self):
-        """The date in ISO 8601 at its precision: 1942, 1942-08 or 1942-08-04."""
-        return self.date.isoformat()[: {"year": 4, "month": 7, "day": 10}[self.precision]]
-
-
-def partial_date(instance, name):
-    """The PartialDate stored in the fields ``<name>_date`` and ``<name>_precision``, or None."""
-    date = getattr(instance, f"{name}_date")
-    if date is None:
-        return None
-    return PartialDate(date, getattr(instance, f"{name}_precision"))
-
-
-def validate_partial_dates(instance, *names):
-    """Check that each partial date has a precision exactly when it has a date, and that a
-    year or month date is stored as the first day of its year or month."""
-    errors = {}
-    for name in names:
-        date = getattr(instance, f"{name}_date")
-        precision = getattr(instance, f"{name}_precision")
-        precision_field = f"{name}_precision"
-        if date is None and precision:
-            errors[precision_field] = _("A precision is given but the date is empty.")
-        elif date is not None and not precision:
-            errors[precision_field] = _("Say whether the date is known to the year, month or day.")
-        elif precision == DatePrecision.YEAR and (date.month, date.day) != (1, 1):
-            errors[f"{name}_date"] = _(
-                "A date known only to the year is stored as 1 January of that year."
-            )
-        elif precision == DatePrecision.MONTH and date.day != 1:
-            errors[f"{name}_date"] = _(
-                "A date known only to the month is stored as the first day of that month."
-            )
-    return errors
-
-
-def partial_date_constraint(model_name, name):
-    """A date and its precision are both set or both empty."""
-    return models.CheckConstraint(
-        condition=Q(**{f"{name}_date__isnull": True, f"{name}_precision": ""})
-        | (Q(**{f"{name}_date__isnull": False}) & ~Q(**{f"{name}_precision": ""})),
-        name=f"{model_name}_{name}_date_has_precision",
-    )
-
-
-def precision_field(verbose_name):
-    return models.CharField(verbose_name, max_length=5, choices=DatePrecision.choices, blank=True)
-
-
-def validate_date_order(instance, first, last):
-    """The date ``last`` cannot fall before the date ``first`` (at their first possible days)."""
-    start = getattr(instance, f"{first}_date")
-    end = getattr(instance, f"{last}_date")
-    if start and end and end < start:
-        return {f"{last}_date": _("This date falls before the %(first)s date.") % {"first": first}}
-    return {}
-
-
-# --- Shared parts ----------------------------------------------------------------------------
-
-
-def undated(field):
-    """True for a record without a value of the date ``field``: sorted first, it puts undated
-    records last on every database. SQLite cannot index NULLS LAST, but it can index this
-    expression, so that a list's page comes from an index instead of sorting the table."""
-    return models.ExpressionWrapper(
-        Q(**{f"{field}__isnull": True}), output_field=models.BooleanField()
-    )
-
-
-def by_date(field):
-    """The default order of dated records: by ``field``, undated last, then by title."""
-    return [undated(field).asc(), F(field).asc(), F("title").asc()]
-
-
-def list_order_index(name, field):
-    """The index that serves ``by_date(field)`` for published records."""
-    return models.Index(F("state"), undated(field), F(field), F("title"), name=name)
+#: A page lists at most this many records of one relation, and links to the rest.
+SHOWN_LINKS = 50
 
 
 class State(models.TextChoices):
@@ -136,103 +38,51 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
-class SlugQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+class PublicQuerySet(models.QuerySet):
+    """What every public record type's QuerySet offers."""
 
     def published(self):
         return self.filter(state=State.PUBLISHED)
 
+    def prefetch_published(self, *relations):
+        """Prefetch the to-many ``relations`` keeping only their published records, so that
+        no page lists a draft through a relation."""
+        return self.prefetch_related(
+            *(
+                Prefetch(name, self.model._meta.get_field(name).related_model.objects.published())
+                for name in relations
+            )
+        )
 
-#: A page lists at most this many records of one relation, and links to the rest.
-SHOWN_LINKS = 50
+    def search(self, words):
+        """Records whose title, summary or body holds every one of ``words`` (any case)."""
+        condition = Q()
+        for word in words.split():
+            condition &= (
+                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+            )
+        return self.filter(condition)
 
 
-def published(relation, queryset):
-    """Prefetch ``relation`` keeping only its published records, so that no page lists a
-    draft through a relation."""
-    return models.Prefetch(relation, queryset.published())
-
-
-class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
+class PublicManager(models.Manager.from_queryset(PublicQuerySet)):
     """Records are found by their slug: it is their URL and their natural key in fixtures."""
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-def subquery_count(queryset, field):
-    """The number of rows of ``queryset`` whose ``field`` is the outer row: a correlated
-    subquery, so that several counts on one query do not multiply each other's joins."""
-    rows = (
-        queryset.all()
-        .filter(**{field: models.OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(total=models.Count("*"))
-        .values("total")
-    )
-    return models.functions.Coalesce(models.Subquery(rows), 0)
+class public_relation:
+    """The record in foreign key ``name`` if readers may see it, else None: a page shows an
+    agreement's era only while the era is published. Fetch it with ``select_related``."""
 
+    def __init__(self, name):
+        self.name = name
 
-def published_links(model, relation, targets=None):
-    """{target id: number of published ``model`` records linked to it through the many-to-many
-    ``relation``}, for the ``targets`` ids given or for all.
-
-    It counts all links less the links of unpublished records. Both counts read only the
-    relation's table and its indexes: checking each link's record for its state instead would
-    read the row of every record, which at scale costs ten times as much."""
-    field = model._meta.get_field(relation)
-    links = field.remote_field.through.objects.all()
-    source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
-    if targets is not None:
-        links = links.filter(**{f"{target}__in": targets})
-
-    def per_target(rows):
-        return (
-            rows.values_list(target).annotate(total=models.Count("*")).values_list(target, "total")
-        )
-
-    counts = dict(per_target(links))
-    unpublished = model.objects.exclude(state=State.PUBLISHED).values("pk")
-    for key, total in per_target(links.filter(**{f"{source}__in": unpublished})):
-        counts[key] -= total
-    return {key: total for key, total in counts.items() if total}
-
-
-#: The link counts stored for the party and threat lists: (agreement relation, initiative
-#: relation) by name.
-LINK_COUNTS = {"party-links": ("parties", "participants"), "threat-links": ("threats", "threats")}
-
-
-def add_link_counts(records, name):
-    """Set ``agreement_count`` and ``initiative_count`` on each of ``records`` (a page of
-    parties or threats): the published agreements and initiatives linked to it, stored under
-    ``name`` (a key of LINK_COUNTS) or else counted for these records."""
-    stored = stored_counts(name)
-    if stored is not None:
-        agreements, initiatives = stored["agreements"], stored["initiatives"]
-    else:
-        agreement_relation, initiative_relation = LINK_COUNTS[name]
-        ids = [record.pk for record in records]
-        agreements = published_links(Agreement, agreement_relation, ids)
-        initiatives = published_links(Initiative, initiative_relation, ids)
-    for record in records:
-        record.agreement_count = agreements.get(record.pk, 0)
-        record.initiative_count = initiatives.get(record.pk, 0)
-    return records
-
-
-def threat_links():
-    """The links from published agreements and from published initiatives to the threats they
-    address, each with the name of its record's side: how a threat belongs to an era."""
-    return [
-        (Agreement.threats.through.objects.filter(agreement__state=State.PUBLISHED), "agreement"),
-        (
-            Initiative.threats.through.objects.filter(initiative__state=State.PUBLISHED),
-            "initiative",
-        ),
-    ]
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        related = getattr(instance, self.name)
+        return related if related is not None and related.is_published else None
 
 
 class TimeStamped(models.Model):
@@ -253,9 +103,15 @@ class Publishable(TimeStamped):
         # Adds a "publish_<model>" permission: publish, withdraw and restore.
         default_permissions = ("add", "change", "delete", "view", "publish")
 
+    def get_absolute_url(self):
+        return reverse(f"cooperation:{self._meta.model_name}-detail", args=[self.slug])
+
     @property
     def is_published(self):
         return self.state == State.PUBLISHED
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class Record(Publishable):
@@ -278,7 +134,11 @@ class Record(Publishable):
     )
     sources = models.ManyToManyField("Source", verbose_name=_("sources"), blank=True)
 
-    objects = SlugManager()
+    objects = PublicManager()
+
+    #: The partial dates of the record, by name (``signed`` is ``signed_date`` and
+    #: ``signed_precision``).
+    DATES = ()
 
     class Meta(Publishable.Meta):
         abstract = True
@@ -286,11 +146,19 @@ class Record(Publishable):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse(f"cooperation:{self._meta.model_name}-detail", args=[self.slug])
+    def date_errors(self):
+        """{field: message} for each partial date stored wrongly, and for a date that falls
+        after the record's end."""
+        errors = validate_partial_dates(self, *self.DATES)
+        if "ended" in self.DATES:
+            for first in self.DATES:
+                if first != "ended":
+                    errors |= validate_date_order(self, first, "ended")
+        return errors
 
-    def natural_key(self):
-        return (self.slug,)
+    def clean(self):
+        if errors := self.date_errors():
+            raise ValidationError(errors)
 
 
 # --- Sources and parties ---------------------------------------------------------------------
@@ -306,38 +174,6 @@ class SourceKind(models.TextChoices):
     REFERENCE = "reference", _("reference work")
 
 
-CITING_ACCESSORS = (
-    "section_set",
-    "era_set",
-    "agreement_set",
-    "initiative_set",
-    "event_set",
-    "threat_set",
-    "party_set",
-)
-
-
-def citing_model(accessor):
-    return Source._meta.get_field(accessor.removesuffix("_set")).related_model
-
-
-def add_citation_counts(sources):
-    """Set ``citation_count`` on each of ``sources`` (a page of the bibliography): the number of
-    published records citing it, one grouped query per type of record."""
-    counts = {}
-    for accessor in CITING_ACCESSORS:
-        model = citing_model(accessor)
-        links = model.sources.through.objects.filter(
-            source__in=[source.pk for source in sources],
-            **{f"{model._meta.model_name}__state": State.PUBLISHED},
-        )
-        for source, total in links.values_list("source").annotate(total=models.Count("*")):
-            counts[source] = counts.get(source, 0) + total
-    for source in sources:
-        source.citation_count = counts.get(source.pk, 0)
-    return sources
-
-
 class Source(Publishable):
     """A citable reference. The source article itself is one."""
 
@@ -346,37 +182,41 @@ class Source(Publishable):
     kind = models.CharField(_("kind"), max_length=20, choices=SourceKind.choices)
     author = models.CharField(_("author"), max_length=200, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    published_date = models.DateField(_("published"), null=True, blank=True)
-    published_precision = precision_field(_("published to the"))
+    issued_date = models.DateField(_("published"), null=True, blank=True)
+    issued_precision = precision_field(_("published to the"))
     url = models.URLField(_("URL"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
 
     history = RecordHistory(m2m_fields=())
-    objects = SlugManager()
+    objects = PublicManager()
+
+    #: The date of publication, named as in CSL: ``issued``.
+    DATES = ("issued",)
 
     class Meta(Publishable.Meta):
         ordering = ["title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
-        constraints = [partial_date_constraint("source", "published")]
+        constraints = [partial_date_constraint("source", "issued")]
+
+    issued = partial_date("issued")
 
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("cooperation:source-detail", args=[self.slug])
-
-    def natural_key(self):
-        return (self.slug,)
-
-    @property
-    def published(self):
-        return partial_date(self, "published")
-
     def clean(self):
-        errors = validate_partial_dates(self, "published")
+        errors = validate_partial_dates(self, *self.DATES)
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def citing_relations(cls):
+        """The many-to-many relations by which records cite sources, one per record type."""
+        return [
+            relation
+            for relation in cls._meta.related_objects
+            if relation.many_to_many and relation.field.name == "sources"
+        ]
 
 
 class PartyKind(models.TextChoices):
@@ -394,14 +234,12 @@ class Country(models.TextChoices):
     INTERNATIONAL = "international", _("international")
 
 
-class PartyQuerySet(SlugQuerySet):
+class PartyQuerySet(PublicQuerySet):
     def for_list(self):
         return self.order_by("country", "title")
 
     def for_detail(self):
-        return self.prefetch_related(
-            published("sources", Source.objects),
-        )
+        return self.prefetch_published("sources")
 
 
 class Party(Record):
@@ -412,7 +250,7 @@ class Party(Record):
     abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
 
     history = RecordHistory(m2m_fields=("sources",))
-    objects = SlugManager.from_queryset(PartyQuerySet)()
+    objects = PublicManager.from_queryset(PartyQuerySet)()
 
     class Meta(Record.Meta):
         ordering = ["title"]
@@ -423,19 +261,12 @@ class Party(Record):
 # --- Eras and threats ------------------------------------------------------------------------
 
 
-class EraQuerySet(SlugQuerySet):
+class EraQuerySet(PublicQuerySet):
     def for_list(self):
-        # Meta.ordering does not apply to aggregating queries: order explicitly.
-        return self.annotate(
-            agreement_count=subquery_count(Agreement.objects.published(), "era"),
-            initiative_count=subquery_count(Initiative.objects.published(), "era"),
-        ).order_by("start_year", "title")
+        return self.order_by("start_year", "title")
 
     def for_detail(self):
-        return self.prefetch_related(
-            published("sources", Source.objects),
-            published("sections", Section.objects.select_related("parent")),
-        )
+        return self.prefetch_published("sources", "sections")
 
 
 class Era(Record):
@@ -445,7 +276,7 @@ class Era(Record):
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)
 
     history = RecordHistory(m2m_fields=("sources",))
-    objects = SlugManager.from_queryset(EraQuerySet)()
+    objects = PublicManager.from_queryset(EraQuerySet)()
 
     class Meta(Record.Meta):
         ordering = ["start_year", "title"]
@@ -459,10 +290,6 @@ class Era(Record):
             ),
         ]
 
-    @property
-    def years(self):
-        return f"{self.start_year}–{self.end_year or ''}"
-
 
 class ThreatCategory(models.TextChoices):
     CRIME = "crime", _("crime and trafficking")
@@ -472,22 +299,20 @@ class ThreatCategory(models.TextChoices):
     NATURAL = "natural", _("natural hazards")
 
 
-class ThreatQuerySet(SlugQuerySet):
+class ThreatQuerySet(PublicQuerySet):
     def for_list(self):
         return self.order_by("title")
 
     def addressed_in_eras(self, eras):
         """Threats addressed by a published agreement or initiative of one of ``eras``."""
         condition = Q()
-        for links, record in threat_links():
+        for links, record in Threat.links():
             in_eras = links.filter(**{f"{record}__era__in": eras})
             condition |= Q(pk__in=in_eras.values("threat"))
         return self.filter(condition)
 
     def for_detail(self):
-        return self.prefetch_related(
-            published("sources", Source.objects),
-        )
+        return self.prefetch_published("sources")
 
 
 class Threat(Record):
@@ -496,12 +321,28 @@ class Threat(Record):
     category = models.CharField(_("category"), max_length=15, choices=ThreatCategory.choices)
 
     history = RecordHistory(m2m_fields=("sources",))
-    objects = SlugManager.from_queryset(ThreatQuerySet)()
+    objects = PublicManager.from_queryset(ThreatQuerySet)()
 
     class Meta(Record.Meta):
         ordering = ["title"]
         verbose_name = _("threat")
         verbose_name_plural = _("threats")
+
+    @staticmethod
+    def links():
+        """The links from published agreements and from published initiatives to the threats
+        they address, each with the name of its record's side: how a threat belongs to an
+        era."""
+        return [
+            (
+                Agreement.threats.through.objects.filter(agreement__state=State.PUBLISHED),
+                "agreement",
+            ),
+            (
+                Initiative.threats.through.objects.filter(initiative__state=State.PUBLISHED),
+                "initiative",
+            ),
+        ]
 
 
 # --- Agreements, initiatives and events ------------------------------------------------------
@@ -535,16 +376,42 @@ class AgreementStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("unverified")
 
 
-class AgreementQuerySet(SlugQuerySet):
+class AgreementQuerySet(PublicQuerySet):
     def for_list(self):
-        return self.select_related("era").prefetch_related(
-            published("parties", Party.objects), published("threats", Threat.objects)
-        )
+        return self.select_related("era").prefetch_published("parties", "threats")
 
     def for_detail(self):
-        return self.select_related("era", "supersedes").prefetch_related(
-            published("sources", Source.objects),
+        return self.select_related("era", "supersedes").prefetch_published("sources")
+
+    def signed_from(self, year):
+        return self.filter(signed_date__gte=datetime.date(year, 1, 1))
+
+    def signed_until(self, year):
+        return self.filter(signed_date__lte=datetime.date(year, 12, 31))
+
+    def in_force_in(self, year):
+        """In force at some point of ``year``: begun by its end (in force, else signed) and
+        not ended before it began. An agreement never signed nor in force is not counted."""
+        return self.alias(began=Coalesce("in_force_date", "signed_date")).filter(
+            Q(began__lte=datetime.date(year, 12, 31)),
+            Q(ended_date__isnull=True) | Q(ended_date__gte=datetime.date(year, 1, 1)),
         )
+
+
+def supersession_cycle(start, first_step, next_of):
+    """The chain of agreement ids from ``start`` back to ``start`` if following what each
+    supersedes comes back to it, else None. ``first_step`` is what ``start`` supersedes and
+    ``next_of(id)`` what the agreement ``id`` supersedes: the model checks a form against the
+    database, an import checks the whole table at once."""
+    chain, current = [start], first_step
+    while current is not None:
+        if current == start:
+            return [*chain, start]
+        if current in chain:
+            return None  # a cycle that does not pass through ``start``
+        chain.append(current)
+        current = next_of(current)
+    return None
 
 
 class Agreement(Record):
@@ -583,7 +450,7 @@ class Agreement(Record):
     ended_precision = precision_field(_("end date known to the"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
-    objects = SlugManager.from_queryset(AgreementQuerySet)()
+    objects = PublicManager.from_queryset(AgreementQuerySet)()
 
     DATES = ("signed", "in_force", "ended")
 
@@ -610,31 +477,21 @@ class Agreement(Record):
             partial_date_constraint("agreement", "ended"),
         ]
 
-    signed = property(lambda self: partial_date(self, "signed"))
-    in_force = property(lambda self: partial_date(self, "in_force"))
-    ended = property(lambda self: partial_date(self, "ended"))
+    signed = partial_date("signed")
+    in_force = partial_date("in_force")
+    ended = partial_date("ended")
+    public_era = public_relation("era")
+    public_supersedes = public_relation("supersedes")
 
     def clean(self):
-        errors = validate_partial_dates(self, *self.DATES)
-        errors |= validate_date_order(self, "signed", "ended")
-        errors |= validate_date_order(self, "in_force", "ended")
+        errors = self.date_errors()
         if self.supersedes_id and self.supersedes_id == self.pk:
             errors["supersedes"] = _("An agreement cannot supersede itself.")
         elif self.supersedes_id and self.pk:
-            # Follow the chain of what this supersedes: meeting this agreement again is a cycle.
-            seen = {self.pk}
-            current = self.supersedes_id
-            while current is not None:
-                if current in seen:
-                    errors["supersedes"] = _(
-                        "This would make a cycle: the agreement would end up superseding itself."
-                    )
-                    break
-                seen.add(current)
-                current = (
-                    Agreement.objects.filter(pk=current)
-                    .values_list("supersedes_id", flat=True)
-                    .first()
+            rows = Agreement.objects.values_list("supersedes_id", flat=True)
+            if supersession_cycle(self.pk, self.supersedes_id, lambda pk: rows.get(pk=pk)):
+                errors["supersedes"] = _(
+                    "This would make a cycle: the agreement would end up superseding itself."
                 )
         if errors:
             raise ValidationError(errors)
@@ -660,15 +517,18 @@ class InitiativeStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("unverified")
 
 
-class InitiativeQuerySet(SlugQuerySet):
+class InitiativeQuerySet(PublicQuerySet):
     def for_list(self):
-        return self.select_related("era", "agreement").prefetch_related(
-            published("participants", Party.objects), published("threats", Threat.objects)
-        )
+        return self.select_related("era", "agreement").prefetch_published("participants", "threats")
 
     def for_detail(self):
-        return self.select_related("era", "agreement").prefetch_related(
-            published("sources", Source.objects),
+        return self.select_related("era", "agreement").prefetch_published("sources")
+
+    def active_in(self, year):
+        """Begun by the end of ``year`` and not ended before it began."""
+        return self.filter(
+            Q(started_date__lte=datetime.date(year, 12, 31)),
+            Q(ended_date__isnull=True) | Q(ended_date__gte=datetime.date(year, 1, 1)),
         )
 
 
@@ -705,7 +565,7 @@ class Initiative(Record):
     ended_precision = precision_field(_("end date known to the"))
 
     history = RecordHistory(m2m_fields=("participants", "threats", "sources"))
-    objects = SlugManager.from_queryset(InitiativeQuerySet)()
+    objects = PublicManager.from_queryset(InitiativeQuerySet)()
 
     DATES = ("started", "ended")
 
@@ -725,21 +585,15 @@ class Initiative(Record):
             partial_date_constraint("initiative", "ended"),
         ]
 
-    started = property(lambda self: partial_date(self, "started"))
-    ended = property(lambda self: partial_date(self, "ended"))
-
-    def clean(self):
-        errors = validate_partial_dates(self, *self.DATES)
-        errors |= validate_date_order(self, "started", "ended")
-        if errors:
-            raise ValidationError(errors)
+    started = partial_date("started")
+    ended = partial_date("ended")
+    public_era = public_relation("era")
+    public_agreement = public_relation("agreement")
 
 
-class EventQuerySet(SlugQuerySet):
+class EventQuerySet(PublicQuerySet):
     def for_detail(self):
-        return self.select_related("era").prefetch_related(
-            published("sources", Source.objects),
-        )
+        return self.select_related("era").prefetch_published("sources")
 
 
 class Event(Record):
@@ -766,7 +620,7 @@ class Event(Record):
     ended_precision = precision_field(_("end date known to the"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
-    objects = SlugManager.from_queryset(EventQuerySet)()
+    objects = PublicManager.from_queryset(EventQuerySet)()
 
     DATES = ("started", "ended")
 
@@ -779,14 +633,9 @@ class Event(Record):
             partial_date_constraint("event", "ended"),
         ]
 
-    started = property(lambda self: partial_date(self, "started"))
-    ended = property(lambda self: partial_date(self, "ended"))
-
-    def clean(self):
-        errors = validate_partial_dates(self, *self.DATES)
-        errors |= validate_date_order(self, "started", "ended")
-        if errors:
-            raise ValidationError(errors)
+    started = partial_date("started")
+    ended = partial_date("ended")
+    public_era = public_relation("era")
 
 
 # --- The article -----------------------------------------------------------------------------
@@ -799,13 +648,13 @@ class SectionKind(models.TextChoices):
     CLOSING = "closing", _("closing paragraph")
 
 
-class SectionQuerySet(SlugQuerySet):
+class SectionQuerySet(PublicQuerySet):
     def for_contents(self):
         """What a table of contents needs, without the sections' texts."""
         return self.only("title", "slug", "kind", "parent", "position", "heading_in_article")
 
     def for_detail(self):
-        return self.select_related("parent").prefetch_related(published("sources", Source.objects))
+        return self.select_related("parent").prefetch_published("sources")
 
 
 class Section(Record):
@@ -847,7 +696,10 @@ class Section(Record):
     history = RecordHistory(
         m2m_fields=("eras", "agreements", "initiatives", "threats", "events", "parties", "sources")
     )
-    objects = SlugManager.from_queryset(SectionQuerySet)()
+    objects = PublicManager.from_queryset(SectionQuerySet)()
+
+    #: The records a section discusses, by relation, in the order its page lists them.
+    DISCUSSES = ("eras", "agreements", "initiatives", "events", "threats", "parties")
 
     class Meta(Record.Meta):
         # Reading order: each top-level section, then the sections of that part.
@@ -877,8 +729,7 @@ class Section(Record):
             ),
         ]
 
-    def get_absolute_url(self):
-        return reverse("cooperation:section-detail", args=[self.slug])
+    public_parent = public_relation("parent")
 
     def clean(self):
         if self.parent_id and self.parent.parent_id:
@@ -898,13 +749,17 @@ class Section(Record):
             raise ValidationError({"parent": _("Choose the part this section belongs to.")})
 
 
-#: The public record types, in the order pages and imports treat them.
-RECORD_MODELS = (Era, Party, Threat, Agreement, Initiative, Event, Section)
+#: Every public type, in the order imports and pages treat them: each may refer to those
+#: before it.
+PUBLIC_MODELS = (Source, Party, Era, Threat, Agreement, Initiative, Event, Section)
+#: The public types that are records of the history (every public type but Source).
+RECORD_MODELS = tuple(model for model in PUBLIC_MODELS if issubclass(model, Record))
 
 
 class ContentVersion(models.Model):
-    """One row that changes, in the same transaction, whenever any public content changes: the
-    version that public pages are cached and validated by (see ``cooperation.caching``).
+    """One row that changes, in the same transaction, whenever public content changes: the
+    version that public pages are validated and cached by, and counts remembered by (see
+    ``cooperation.caching``).
 
     It lives in the database, not in the cache, so that every worker and every host sees a
     publish at once, whatever the cache backend."""
@@ -918,75 +773,3 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
-
-
-#: After writing this many records at once, the planner's statistics are refreshed.
-BULK_WRITE = 1000
-
-
-def refresh_planner_statistics():
-    """ANALYZE the database. After a bulk load the query planner must learn the tables' new
-    sizes: SQLite without statistics picks plans that suit a hundred rows and take minutes
-    at a hundred thousand (a facet count went from 0.1 s to 30 s).
-
-    On PostgreSQL, outside a transaction, VACUUM as well: until the new rows are marked
-    visible to all, every count reads the table instead of its index. Autovacuum would do
-    both, but minutes later."""
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
-
-
-class StoredFacetCounts(models.Model):
-    """The facet counts of a public list with no filter chosen, as of one content version.
-
-    Recomputed once after each committed change (``cooperation.filters.store_facet_counts``)
-    rather than on every visit: the unfiltered list is the most visited page and, at a hundred
-    thousand agreements, counting its facets is most of its cost. Used only while ``version``
-    is the current content version, so a visit never sees counts older than the content."""
-
-    list_name = models.CharField(max_length=30, unique=True)
-    version = models.PositiveBigIntegerField()
-    #: {facet name: [[choice value or record id, number of records], ...]}
-    counts = models.JSONField()
-
-    class Meta:
-        default_permissions = ()
-
-    def __str__(self):
-        return f"{self.list_name} at version {self.version}"
-
-
-def stored_counts(name):
-    """{key: {value: count}} stored under ``name`` for the current content version, or None
-    (not stored yet, or stored for older content): then the page counts for itself."""
-    current = ContentVersion.objects.filter(pk=1).values("number")[:1]
-    row = (
-        StoredFacetCounts.objects.filter(list_name=name, version=models.Subquery(current))
-        .values_list("counts", flat=True)
-        .first()
-    )
-    if row is None:
-        return None
-    return {key: dict(pairs) for key, pairs in row.items()}
-
-
-def page_counts():
-    """The counts of the pages other than the faceted lists, as stored: the era list's records
-    per era, the home page's key figures, and the records linked to each party and threat."""
-    per_era = {}
-    for key, model in (("agreements", Agreement), ("initiatives", Initiative)):
-        rows = model.objects.published().filter(era__isnull=False).order_by().values_list("era")
-        per_era[key] = list(rows.annotate(total=models.Count("*")).values_list("era", "total"))
-    figures = [
-        ["agreements", Agreement.objects.published().count()],
-        ["initiatives", Initiative.objects.published().count()],
-    ]
-    links = {
-        name: {
-            "agreements": list(published_links(Agreement, agreement_relation).items()),
-            "initiatives": list(published_links(Initiative, initiative_relation).items()),
-        }
-        for name, (agreement_relation, initiative_relation) in LINK_COUNTS.items()
-    }
-    return {"eras": per_era, "figures": {"published": figures}, **links}

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import RECORD_MODELS, Source
+from .models import PUBLIC_MODELS
 
 
 class RecordSitemap(Sitemap):
@@ -33,5 +33,5 @@ class PageSitemap(Sitemap):
 
 SITEMAPS = {
     "pages": PageSitemap,
-    **{model._meta.model_name: RecordSitemap(model) for model in (*RECORD_MODELS, Source)},
+    **{model._meta.model_name: RecordSitemap(model) for model in PUBLIC_MODELS},
 }

@@ -16,12 +16,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from django.db import reset_queries, transaction
+from django.db import reset_queries
 from django.db.models import Max
 from django.utils.text import slugify
 
 from . import models
-from .caching import record_content_change
+from .caching import content_changed, content_changes
+from .database import refresh_planner_statistics
+from .dates import DatePrecision
 
 PREFIX = "syn-"
 FIRST_YEAR = 1910
@@ -29,17 +31,6 @@ LAST_YEAR = 2025
 LAST_DAY = datetime.date(LAST_YEAR, 12, 31)
 #: created_at and updated_at are derived from the seed, so that two runs give identical rows.
 EPOCH = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-#: Every model that holds synthetic records, in the order they are created.
-MODELS = (
-    models.Source,
-    models.Party,
-    models.Era,
-    models.Threat,
-    models.Agreement,
-    models.Initiative,
-    models.Event,
-    models.Section,
-)
 
 
 class SyntheticRecordsExist(Exception):
@@ -86,14 +77,16 @@ class ModelCount:
 
 
 def synthetic_records_exist():
-    return any(model.objects.filter(slug__startswith=PREFIX).exists() for model in MODELS)
+    return any(
+        model.objects.filter(slug__startswith=PREFIX).exists() for model in models.PUBLIC_MODELS
+    )
 
 
 def generate(agreements, *, seed=1, batch_size=5000, progress=None):
     """Add synthetic records around ``agreements`` agreements, all or nothing, and return a
     ModelCount per model. ``progress(label, total)`` gives a context manager with
     ``update(n)``, called as each batch is written (a tqdm bar fits)."""
-    with transaction.atomic():
+    with content_changes():
         if synthetic_records_exist():
             raise SyntheticRecordsExist(
                 "The database already holds synthetic records (slugs starting with "
@@ -101,11 +94,10 @@ def generate(agreements, *, seed=1, batch_size=5000, progress=None):
             )
         generator = Generator(Sizes.for_agreements(agreements), seed, batch_size, progress)
         generator.run()
-        # Statistics first: the counts stored once this commits are queries on the new rows.
-        models.refresh_planner_statistics()
-        # bulk_create sends no signals: move the content version on, or cached pages go stale.
-        record_content_change()
-    models.refresh_planner_statistics()  # on PostgreSQL, now outside the transaction: VACUUM
+        refresh_planner_statistics()
+        # bulk_create sends no signals: say that the content changed, or cached pages go stale.
+        content_changed()
+    refresh_planner_statistics()  # on PostgreSQL, now outside the transaction: VACUUM
     return list(generator.counts.values())
 
 
@@ -146,9 +138,7 @@ STATES = Weighted(
         models.State.WITHDRAWN: 3,
     }
 )
-PRECISIONS = Weighted(
-    {models.DatePrecision.DAY: 55, models.DatePrecision.MONTH: 25, models.DatePrecision.YEAR: 20}
-)
+PRECISIONS = Weighted({DatePrecision.DAY: 55, DatePrecision.MONTH: 25, DatePrecision.YEAR: 20})
 AGREEMENT_KINDS = Weighted(
     {
         models.AgreementKind.EXECUTIVE_AGREEMENT: 24,
@@ -457,9 +447,9 @@ def a(phrase):
 
 def normalized(day, precision):
     """``day`` as stored at ``precision``: the first day of its year or month."""
-    if precision == models.DatePrecision.YEAR:
+    if precision == DatePrecision.YEAR:
         return day.replace(month=1, day=1)
-    if precision == models.DatePrecision.MONTH:
+    if precision == DatePrecision.MONTH:
         return day.replace(day=1)
     return day
 
@@ -478,7 +468,7 @@ def ending(rng, day, starts):
     precision = PRECISIONS.one(rng)
     stored = normalized(day, precision)
     if any(start and stored < start for start in starts):
-        precision, stored = models.DatePrecision.DAY, day
+        precision, stored = DatePrecision.DAY, day
     return stored, precision
 
 
@@ -500,7 +490,10 @@ class Generator:
         self.batch_size = batch_size
         self.progress = progress or (lambda label, total: nullcontext(NoProgress()))
         self.stamp = EPOCH + datetime.timedelta(seconds=seed % (365 * 24 * 60 * 60))
-        self.counts = {model: ModelCount(str(model._meta.verbose_name_plural)) for model in MODELS}
+        self.counts = {
+            model: ModelCount(str(model._meta.verbose_name_plural))
+            for model in models.PUBLIC_MODELS
+        }
 
     def rng(self, stage):
         # One generator per stage: a change to one model's drawing leaves the others' data as is.
@@ -616,8 +609,8 @@ class Generator:
                 if kind == models.SourceKind.GOVERNMENT_DOCUMENT
                 else f"{rng.choice('ABCDEGJLMR')}. {rng.choice(SURNAMES)}",
                 publisher=rng.choice(PUBLISHERS),
-                published_date=normalized(day, precision) if precision else None,
-                published_precision=precision,
+                issued_date=normalized(day, precision) if precision else None,
+                issued_precision=precision,
                 url=f"https://example.org/sources/{slug}" if rng.random() < 0.5 else "",
                 description=f"{a(models.SourceKind(kind).label)} on {topic.lower()}.",
                 state=STATES.one(rng),

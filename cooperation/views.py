@@ -1,39 +1,88 @@
 """Public pages. Each view names the QuerySet method that fetches what its template shows."""
 
-from django.core.paginator import InvalidPage
-from django.db.models import Max, Min
+from dataclasses import dataclass
+
+from django import forms
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters, markup, models
+from . import counts, filters, markup, models
+from .facets import ChoiceFacet, FacetedList, LinkFacet, RecordFacet, ThreatEraFacet
+
+# --- Links to the lists ----------------------------------------------------------------------
+
+#: The filterable list of each type that has one: its URL name and its FilterSet.
+LISTS = {
+    models.Agreement: ("cooperation:agreement-list", filters.AgreementFilter),
+    models.Initiative: ("cooperation:initiative-list", filters.InitiativeFilter),
+    models.Threat: ("cooperation:threat-list", filters.ThreatFilter),
+}
 
 
-def key_figures():
-    eras = models.Era.objects.published()
-    span = eras.aggregate(first=Min("start_year"), last=Max("end_year"))
-    ongoing = eras.filter(end_year__isnull=True).exists()
-    stored = models.stored_counts("figures")
-    published = (
-        stored["published"]
-        if stored
-        else {
-            "agreements": models.Agreement.objects.published().count(),
-            "initiatives": models.Initiative.objects.published().count(),
-        }
-    )
-    return {
-        "agreements": published["agreements"],
-        "initiatives": published["initiatives"],
-        "threats": models.Threat.objects.published().count(),
-        "eras": eras.count(),
-        "first_year": span["first"],
-        "last_year": timezone.now().year if ongoing else span["last"],
-    }
+def list_url(model, record=None, **values):
+    """The list of ``model`` filtered by ``record`` (through whichever filter takes records of
+    its type) and by ``values`` ({filter: value}); None if the list has no such filter."""
+    if model not in LISTS:
+        return None
+    url_name, filterset = LISTS[model]
+    parameters = dict(values)
+    if record is not None:
+        parameter = filterset.parameter_for(type(record))
+        if parameter is None:
+            return None
+        parameters[parameter] = record.slug
+    return f"{reverse(url_name)}?{urlencode(parameters)}"
+
+
+# --- Relations, bounded ----------------------------------------------------------------------
+
+
+@dataclass
+class Relation:
+    """Records related to a page's record, at most SHOWN_LINKS of them, and whether there are
+    more (``more``), with a link to all of them on their filtered list where one exists."""
+
+    heading: str
+    records: list
+    more: bool = False
+    more_url: str | None = None
+
+    @classmethod
+    def of(cls, heading, records, owner):
+        """The first records of the QuerySet ``records`` (related to ``owner``): one bounded
+        query, for a threat may be linked to thousands of agreements."""
+        rows = list(records[: models.SHOWN_LINKS + 1])
+        more = len(rows) > models.SHOWN_LINKS
+        more_url = list_url(records.model, owner) if more else None
+        return cls(heading, rows[: models.SHOWN_LINKS], more, more_url)
+
+
+class RelationsMixin:
+    """Lists the object's to-many relations, each bounded, so that a record's page costs the
+    same whatever number of records it is linked to."""
+
+    #: (heading, accessor) of each relation shown, in order.
+    relations = ()
+
+    def get_relations(self):
+        return self.relations
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            relations=[
+                Relation.of(heading, getattr(self.object, accessor).published(), self.object)
+                for heading, accessor in self.get_relations()
+            ],
+            shown_links=models.SHOWN_LINKS,
+            **kwargs,
+        )
+
+
+# --- The article and the records -------------------------------------------------------------
 
 
 class ArticleView(TemplateView):
@@ -41,7 +90,9 @@ class ArticleView(TemplateView):
 
     def get_context_data(self, **kwargs):
         sections = list(models.Section.objects.published().for_contents())
-        introduction = next((s for s in sections if s.kind == "introduction"), None)
+        introduction = next(
+            (s for s in sections if s.kind == models.SectionKind.INTRODUCTION), None
+        )
         return super().get_context_data(
             article=models.Source.objects.published()
             .filter(kind=models.SourceKind.SOURCE_ARTICLE)
@@ -54,51 +105,12 @@ class ArticleView(TemplateView):
                 for part in sections
                 if part.kind == models.SectionKind.PART
             ],
-            figures=key_figures(),
+            figures=counts.key_figures(),
             **kwargs,
         )
 
 
-def listing_url(listing, record):
-    """The list page named by ``listing`` (url name, filter parameter), filtered by ``record``."""
-    url_name, parameter = listing
-    return f"{reverse(url_name)}?{urlencode({parameter: record.slug})}"
-
-
-class BoundedRelationsMixin:
-    """Lists the object's to-many relations, each bounded: a threat may be linked to
-    thousands of agreements, and its page must cost the same as one linked to three."""
-
-    #: (heading, accessor[, (list page, filter parameter)]) of each relation shown, in order.
-    relations = ()
-
-    def get_relations(self):
-        return self.relations
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            relations=[self.relation(*relation) for relation in self.get_relations()],
-            shown_links=models.SHOWN_LINKS,
-            **kwargs,
-        )
-
-    def relation(self, heading, accessor, listing=None):
-        """One relation for the page: its first SHOWN_LINKS records and, if there are more,
-        a link to them on their list page, filtered by this record (``listing`` names the
-        list and its filter)."""
-        # One query, and a bounded one: a threat may be linked to thousands of agreements.
-        records = list(getattr(self.object, accessor).published()[: models.SHOWN_LINKS + 1])
-        more = len(records) > models.SHOWN_LINKS
-        more_url = listing_url(listing, self.object) if more and listing else None
-        return {
-            "heading": heading,
-            "records": records[: models.SHOWN_LINKS],
-            "more": more,
-            "more_url": more_url,
-        }
-
-
-class RecordDetailView(BoundedRelationsMixin, DetailView):
+class RecordDetailView(RelationsMixin, DetailView):
     """A published record with its text rendered, its links resolved, and its relations.
 
     A signed-in editor who may change the record can also preview it in any state with
@@ -106,9 +118,8 @@ class RecordDetailView(BoundedRelationsMixin, DetailView):
     """
 
     def is_preview(self):
-        user = self.request.user
         opts = self.model._meta
-        return "preview" in self.request.GET and user.has_perm(
+        return "preview" in self.request.GET and self.request.user.has_perm(
             f"{opts.app_label}.change_{opts.model_name}"
         )
 
@@ -134,30 +145,20 @@ class RecordDetailView(BoundedRelationsMixin, DetailView):
 class LinkedRecordsMixin:
     """Lists a record's linked records by type, narrowed by a LinkedRecordsForm."""
 
-    #: {record type: (list page, its filter by this record)}
-    listings = {}
-
     def linked_groups(self):
+        """{model: published records of that type linked to the object}."""
         raise NotImplementedError
 
-    def more_url(self, type_):
-        return listing_url(self.listings[type_], self.object) if type_ in self.listings else None
-
     def get_context_data(self, **kwargs):
-        groups = self.linked_groups()
-        form = filters.LinkedRecordsForm(self.request.GET or None, groups=groups)
-        groups = form.filter_groups(groups)
-        labels = dict(filters.RecordType.choices)
-        linked_groups = []
-        for type_, queryset in groups.items():
-            records = list(queryset[: models.SHOWN_LINKS + 1])
-            more = len(records) > models.SHOWN_LINKS
-            more_url = self.more_url(type_) if more else None
-            linked_groups.append((labels[type_], records[: models.SHOWN_LINKS], more, more_url))
+        form = filters.LinkedRecordsForm(self.request.GET or None, groups=self.linked_groups())
+        linked = [
+            Relation.of(model._meta.verbose_name_plural.capitalize(), records, self.object)
+            for model, records in form.filtered_groups().items()
+        ]
         return super().get_context_data(
             linked_form=form,
-            linked_groups=linked_groups,
-            linked_has_records=any(group[1] for group in linked_groups),
+            linked=linked,
+            linked_has_records=any(relation.records for relation in linked),
             **kwargs,
         )
 
@@ -166,14 +167,11 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Section
 
     def linked_groups(self):
-        section = self.object
         return {
-            "era": section.eras.published(),
-            "agreement": section.agreements.published(),
-            "initiative": section.initiatives.published(),
-            "event": section.events.published(),
-            "threat": section.threats.published(),
-            "party": section.parties.published(),
+            models.Section._meta.get_field(name).related_model: getattr(
+                self.object, name
+            ).published()
+            for name in models.Section.DISCUSSES
         }
 
     def get_context_data(self, **kwargs):
@@ -197,34 +195,22 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
 
 
 class EraListView(ListView):
-    model = models.Era
     template_name = "cooperation/era_list.html"
 
     def get_queryset(self):
-        stored = models.stored_counts("eras")
-        if stored is None:
-            return models.Era.objects.published().for_list()
-        eras = list(models.Era.objects.published().order_by("start_year", "title"))
-        for era in eras:
-            era.agreement_count = stored["agreements"].get(era.pk, 0)
-            era.initiative_count = stored["initiatives"].get(era.pk, 0)
-        return eras
+        return counts.era_list()
 
 
 class EraDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Era
-    listings = {
-        "agreement": ("cooperation:agreement-list", "era"),
-        "initiative": ("cooperation:initiative-list", "era"),
-    }
 
     def linked_groups(self):
         era = self.object
         return {
-            "agreement": era.agreements.published(),
-            "initiative": era.initiatives.published(),
-            "event": era.events.published(),
-            "threat": models.Threat.objects.published().addressed_in_eras([era]),
+            models.Agreement: era.agreements.published(),
+            models.Initiative: era.initiatives.published(),
+            models.Event: era.events.published(),
+            models.Threat: models.Threat.objects.published().addressed_in_eras([era]),
         }
 
 
@@ -233,11 +219,7 @@ class AgreementDetailView(RecordDetailView):
     relations = (
         (gettext_lazy("Parties"), "parties"),
         (gettext_lazy("Threats addressed"), "threats"),
-        (
-            gettext_lazy("Initiatives under this agreement"),
-            "initiatives",
-            ("cooperation:initiative-list", "agreement"),
-        ),
+        (gettext_lazy("Initiatives under this agreement"), "initiatives"),
         (gettext_lazy("Superseded by"), "superseded_by"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
@@ -255,16 +237,8 @@ class InitiativeDetailView(RecordDetailView):
 class ThreatDetailView(RecordDetailView):
     model = models.Threat
     relations = (
-        (
-            gettext_lazy("Agreements addressing it"),
-            "agreements",
-            ("cooperation:agreement-list", "threat"),
-        ),
-        (
-            gettext_lazy("Initiatives addressing it"),
-            "initiatives",
-            ("cooperation:initiative-list", "threat"),
-        ),
+        (gettext_lazy("Agreements addressing it"), "agreements"),
+        (gettext_lazy("Initiatives addressing it"), "initiatives"),
         (gettext_lazy("Related events"), "events"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
@@ -282,15 +256,14 @@ class EventDetailView(RecordDetailView):
 class PartyDetailView(RecordDetailView):
     model = models.Party
     relations = (
-        (gettext_lazy("Agreements"), "agreements", ("cooperation:agreement-list", "party")),
-        (
-            gettext_lazy("Initiatives"),
-            "initiatives",
-            ("cooperation:initiative-list", "participant"),
-        ),
+        (gettext_lazy("Agreements"), "agreements"),
+        (gettext_lazy("Initiatives"), "initiatives"),
         (gettext_lazy("Events"), "events"),
         (gettext_lazy("Discussed in the article"), "sections"),
     )
+
+
+# --- Lists -----------------------------------------------------------------------------------
 
 
 class PagedRowsMixin:
@@ -299,12 +272,10 @@ class PagedRowsMixin:
     so that a list's cost does not grow with the rows it does not show."""
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
-        requested = self.request.GET.get("page") or 1
-        try:
-            page = paginator.page(requested)
-        except InvalidPage:
-            page = paginator.page(paginator.num_pages if str(requested).isdigit() else 1)
+        paginator = self.get_paginator(queryset, page_size)
+        requested = self.request.GET.get("page") or "1"
+        page = paginator.get_page(requested)
+        if requested.strip() != str(page.number):
             self.page_problem = _(
                 "There is no page “%(page)s” of these results: showing page %(shown)s of %(pages)s."
             ) % {"page": requested, "shown": page.number, "pages": paginator.num_pages}
@@ -328,7 +299,6 @@ class PagedRowsMixin:
 
 
 class PartyListView(PagedRowsMixin, ListView):
-    model = models.Party
     template_name = "cooperation/party_list.html"
     paginate_by = 50
 
@@ -336,23 +306,21 @@ class PartyListView(PagedRowsMixin, ListView):
         return models.Party.objects.published().for_list()
 
     def add_row_details(self, rows):
-        models.add_link_counts(rows, "party-links")
+        counts.add_link_counts(rows)
 
 
 class SourceListView(PagedRowsMixin, ListView):
-    model = models.Source
     template_name = "cooperation/source_list.html"
     paginate_by = 50
-
-    def add_row_details(self, rows):
-        models.add_citation_counts(rows)
 
     def get_queryset(self):
         return models.Source.objects.published()
 
+    def add_row_details(self, rows):
+        counts.add_citation_counts(rows)
 
-class SourceDetailView(BoundedRelationsMixin, DetailView):
-    model = models.Source
+
+class SourceDetailView(RelationsMixin, DetailView):
     template_name = "cooperation/source_detail.html"
 
     def get_queryset(self):
@@ -360,13 +328,41 @@ class SourceDetailView(BoundedRelationsMixin, DetailView):
 
     def get_relations(self):
         return [
-            (models.citing_model(accessor)._meta.verbose_name_plural.capitalize(), accessor)
-            for accessor in models.CITING_ACCESSORS
+            (
+                relation.related_model._meta.verbose_name_plural.capitalize(),
+                relation.get_accessor_name(),
+            )
+            for relation in models.Source.citing_relations()
         ]
 
     def get_context_data(self, **kwargs):
-        models.add_citation_counts([self.object])
+        counts.add_citation_counts([self.object])
         return super().get_context_data(**kwargs)
+
+
+def active_filters(faceted, data):
+    """[(label, [(value label, parameters that drop that value)])] of the filters in use."""
+    form = faceted.filterset.form
+    active = []
+    for name, value in faceted.applied.items():
+        field = form.fields[name]
+        if not isinstance(value, (list, tuple)):
+            values = [(value, str(value))]
+        elif isinstance(field, forms.ModelMultipleChoiceField):  # records chosen by slug
+            values = [(record.slug, str(record)) for record in value]
+        else:  # values chosen among a field's choices
+            labels = dict(field.choices)
+            values = [(item, labels.get(item, item)) for item in value]
+        active.append(
+            (field.label, [(label, without(name, value, data)) for value, label in values])
+        )
+    return active
+
+
+def without(name, value, data):
+    """Query parameters that drop ``value`` of filter ``name`` (and the page number)."""
+    remaining = [v for v in data.getlist(name) if v != str(value)]
+    return {name: remaining or None, "page": None}
 
 
 class FacetedListView(PagedRowsMixin, FilterView):
@@ -382,27 +378,20 @@ class FacetedListView(PagedRowsMixin, FilterView):
     title = ""
     #: The include that renders one row of this list.
     row_template = ""
+    #: The filters offered as choices with counts, in the order shown.
+    facets = ()
 
     def get_queryset(self):
         return self.model.objects.published().for_list()
 
     def get_context_data(self, **kwargs):
-        filterset = self.filterset
+        faceted = FacetedList(self.filterset, self.facets)
         return super().get_context_data(
             title=self.title,
             row_template=self.row_template,
-            facets=filterset.facet_options(),
-            facet_names=list(filterset.facets),
-            active_filters=[
-                (
-                    label,
-                    [
-                        (value_label, self.without(name, value, filterset.form.data))
-                        for value, value_label in values
-                    ],
-                )
-                for name, label, values in filterset.active_filters()
-            ],
+            facets=faceted.shown(),
+            facet_names=[facet.name for facet in self.facets],
+            active_filters=active_filters(faceted, self.filterset.form.data),
             **kwargs,
         )
 
@@ -410,18 +399,20 @@ class FacetedListView(PagedRowsMixin, FilterView):
         form = self.filterset.form
         return [(form[name].label or name, errors) for name, errors in form.errors.items()]
 
-    @staticmethod
-    def without(name, value, data):
-        """Query parameters that drop ``value`` of filter ``name`` (and the page number)."""
-        remaining = [v for v in data.getlist(name) if v != str(value)]
-        return {name: remaining or None, "page": None}
-
 
 class AgreementListView(FacetedListView):
     model = models.Agreement
     filterset_class = filters.AgreementFilter
     title = gettext_lazy("Agreements")
     row_template = "includes/rows/agreement.html"
+    facets = (
+        RecordFacet("era"),
+        ChoiceFacet("kind"),
+        ChoiceFacet("scope"),
+        ChoiceFacet("status"),
+        LinkFacet("party", "parties"),
+        LinkFacet("threat", "threats"),
+    )
 
 
 class InitiativeListView(FacetedListView):
@@ -429,6 +420,13 @@ class InitiativeListView(FacetedListView):
     filterset_class = filters.InitiativeFilter
     title = gettext_lazy("Initiatives")
     row_template = "includes/rows/initiative.html"
+    facets = (
+        RecordFacet("era"),
+        ChoiceFacet("category"),
+        RecordFacet("agreement"),
+        LinkFacet("participant", "participants"),
+        LinkFacet("threat", "threats"),
+    )
 
 
 class ThreatListView(FacetedListView):
@@ -436,6 +434,7 @@ class ThreatListView(FacetedListView):
     filterset_class = filters.ThreatFilter
     title = gettext_lazy("Threats")
     row_template = "includes/rows/threat.html"
+    facets = (ChoiceFacet("category"), ThreatEraFacet("era"))
 
     def add_row_details(self, rows):
-        models.add_link_counts(rows, "threat-links")
+        counts.add_link_counts(rows)

@@ -66,7 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cooperation.caching.PublicPageCacheMiddleware",
+    # Last: it runs each request that may write as one batch of content changes.
+    "cooperation.caching.ContentChangesMiddleware",
 ]
 
 if os.environ.get("MEXHIST_QUERY_COUNT") == "1":

@@ -5,6 +5,7 @@ import datetime
 import factory
 
 from cooperation import models
+from cooperation.dates import DatePrecision
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -74,7 +75,7 @@ class AgreementFactory(RecordFactory):
     status = models.AgreementStatus.IN_FORCE
     era = factory.SubFactory(EraFactory)
     signed_date = datetime.date(1947, 9, 2)
-    signed_precision = models.DatePrecision.DAY
+    signed_precision = DatePrecision.DAY
 
     @factory.post_generation
     def parties(self, create, extracted, **kwargs):
@@ -97,7 +98,7 @@ class InitiativeFactory(RecordFactory):
     status = models.InitiativeStatus.ONGOING
     era = factory.SubFactory(EraFactory)
     started_date = datetime.date(2004, 1, 1)
-    started_precision = models.DatePrecision.YEAR
+    started_precision = DatePrecision.YEAR
 
     @factory.post_generation
     def participants(self, create, extracted, **kwargs):
@@ -117,7 +118,7 @@ class EventFactory(RecordFactory):
     title = factory.Sequence(lambda n: f"Event {n}")
     slug = factory.Sequence(lambda n: f"event-{n}")
     started_date = datetime.date(1914, 4, 1)
-    started_precision = models.DatePrecision.MONTH
+    started_precision = DatePrecision.MONTH
 
 
 class SectionFactory(RecordFactory):

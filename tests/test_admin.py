@@ -3,11 +3,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperation.models import RECORD_MODELS, Source
+from cooperation.models import PUBLIC_MODELS, Era
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [*RECORD_MODELS, Source]
+MODELS = PUBLIC_MODELS
 MODEL_IDS = [model.__name__ for model in MODELS]
 
 
@@ -115,9 +115,9 @@ def test_part_page_edits_its_sections_inline(admin_client, populate):
 
 def test_invalid_admin_form_shows_errors_and_writes_nothing(admin_client):
     response = admin_client.post(
-        admin_url(RECORD_MODELS[0], "add"),
+        admin_url(Era, "add"),
         {"title": "Backwards", "slug": "backwards", "start_year": "1950", "end_year": "1940"},
     )
     assert response.status_code == 200
     assert "cannot end before it starts" in response.text
-    assert not RECORD_MODELS[0].objects.filter(slug="backwards").exists()
+    assert not Era.objects.filter(slug="backwards").exists()

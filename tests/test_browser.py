@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cooperation.article import load_article
 from cooperation.models import Agreement
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
@@ -51,8 +50,7 @@ def page(monkeypatch):
         browser.close()
 
 
-def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(live_server, page):
-    load_article()
+def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(article, live_server, page):
     in_cold_war = Agreement.objects.filter(era__slug="cold-war").count()
 
     page.goto(live_server.url + "/")

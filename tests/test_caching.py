@@ -4,6 +4,7 @@ moment an editor publishes or edits. Signed-in users get nothing cached.
 
 Every test runs on the local-memory cache and on Redis (the several-hosts setup)."""
 
+import datetime
 import os
 import shutil
 import socket
@@ -13,9 +14,12 @@ import time
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.http import http_date
 
 from cooperation.caching import current_version
-from cooperation.models import State
+from cooperation.models import ContentVersion, State
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +82,26 @@ def page_cache(request, settings):
 
 @pytest.fixture
 def agreement():
-    return factories.AgreementFactory(title="Treaty of the First Visit")
+    """A published agreement, saved two seconds ago: the second of the change is over."""
+    agreement = factories.AgreementFactory(title="Treaty of the First Visit")
+    ContentVersion.objects.update(changed_at=F("changed_at") - datetime.timedelta(seconds=2))
+    return agreement
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The time, set by the test: ``clock.at(seconds)`` after a fixed instant."""
+
+    class Clock:
+        start = datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC)
+        now = start
+
+        def at(self, seconds):
+            self.now = self.start + datetime.timedelta(seconds=seconds)
+
+    fixed = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
+    return fixed
 
 
 def test_a_public_page_carries_validators(client, page_cache, agreement):
@@ -109,6 +132,36 @@ def test_a_revisit_with_a_current_date_is_answered_304(client, page_cache, agree
     response = client.get(LIST, headers={"if-modified-since": last_modified})
 
     assert response.status_code == 304
+
+
+def test_a_page_has_no_date_during_the_second_of_a_change_so_a_date_is_never_stale(
+    client, page_cache, clock
+):
+    """HTTP dates count whole seconds. A date given at 10:00:00.8 for a change at
+    10:00:00.2 would still match after a second change at 10:00:00.9: a client revalidating
+    by date alone would be told that nothing changed."""
+    clock.at(0.2)
+    record = factories.AgreementFactory(title="First title")
+    clock.at(0.8)
+    first = client.get(LIST)
+    assert "Last-Modified" not in first.headers
+    clock.at(0.9)
+    record.title = "Second title"
+    record.save()
+
+    revisit = client.get(LIST, headers={"if-modified-since": http_date(clock.start.timestamp())})
+
+    assert revisit.status_code == 200
+    assert "Second title" in revisit.text
+    clock.at(1.5)  # the second of the change is over: the page has its date, and keeps it
+    dated = client.get(LIST)
+    assert dated.headers["Last-Modified"] == http_date(clock.start.timestamp())
+    assert (
+        client.get(
+            LIST, headers={"if-modified-since": http_date(clock.start.timestamp())}
+        ).status_code
+        == 304
+    )
 
 
 def test_each_page_and_language_has_its_own_validator(client, page_cache, agreement):

@@ -7,7 +7,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from cooperation.article import load_article
 from cooperation.models import RECORD_MODELS
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +27,7 @@ def internal_links(page_url, html):
             yield url.path + (f"?{url.query}" if url.query else "")
 
 
-def test_crawl_from_home_reaches_every_record_without_errors(client):
-    load_article()
+def test_crawl_from_home_reaches_every_record_without_errors(article, client):
     seen, queue, failures = {"/"}, deque(["/"]), []
     while queue:
         url = queue.popleft()

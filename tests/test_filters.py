@@ -6,8 +6,11 @@ import datetime
 import pytest
 from django.http import QueryDict
 
+from cooperation.dates import DatePrecision
+from cooperation.facets import FacetedList
 from cooperation.filters import AgreementFilter, InitiativeFilter, LinkedRecordsForm, ThreatFilter
-from cooperation.models import Agreement, DatePrecision, Initiative, Threat
+from cooperation.models import Agreement, Initiative, Threat
+from cooperation.views import AgreementListView, ThreatListView
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,14 @@ def slugs(filterset):
 
 def agreements(query):
     return AgreementFilter(QueryDict(query), queryset=Agreement.objects.all())
+
+
+def facet_counts(filterset, facets):
+    """{facet: {value or slug: number of records}} of the values with records."""
+    return {
+        facet.name: {option.value: option.count for option in facet.options if option.count}
+        for facet in FacetedList(filterset, facets).shown()
+    }
 
 
 @pytest.fixture
@@ -130,7 +141,7 @@ def test_bad_parameter_is_reported_and_the_valid_filters_still_apply(world, quer
 
 
 def test_facet_counts_apply_the_other_filters_but_not_their_own(world):
-    counts = agreements("era=cold-war").facet_counts()
+    counts = facet_counts(agreements("era=cold-war"), AgreementListView.facets)
     # Era counts ignore the era filter: choosing another era adds to the results.
     assert counts["era"] == {"cold-war": 2, "post-9-11": 2}
     # Other facets are counted within the Cold War.
@@ -144,7 +155,7 @@ def test_facet_counts_apply_the_other_filters_but_not_their_own(world):
 )
 def test_each_facet_count_is_what_choosing_that_value_gives(world, query):
     filterset = agreements(query)
-    for name, counts in filterset.facet_counts().items():
+    for name, counts in facet_counts(filterset, AgreementListView.facets).items():
         for value, count in counts.items():
             chosen = QueryDict(query, mutable=True)
             chosen.setlist(name, [value])
@@ -182,21 +193,18 @@ def test_threat_filters_reach_eras_through_linked_records(world):
 
     assert slugs(threats("era=cold-war")) == ["drug-trafficking", "terrorism"]
     assert slugs(threats("era=post-9-11&category=crime")) == ["drug-trafficking"]
-    counts = threats("category=terrorism").facet_counts()
+    counts = facet_counts(threats("category=terrorism"), ThreatListView.facets)
     assert counts["era"] == {"cold-war": 1}
     assert counts["category"] == {"crime": 1, "terrorism": 1}
 
 
 def test_linked_records_form_narrows_groups(world):
-    groups = {
-        "agreement": Agreement.objects.all(),
-        "threat": Threat.objects.all(),
-    }
-    form = LinkedRecordsForm(QueryDict("type=agreement&threat=drug-trafficking"))
-    filtered = form.filter_groups(groups)
-    assert list(filtered) == ["agreement"]
-    assert sorted(a.slug for a in filtered["agreement"]) == ["merida", "narcotics-1989"]
-    bad = LinkedRecordsForm(QueryDict("type=spaceship&q=merida"))
-    filtered = bad.filter_groups(groups)
+    groups = {Agreement: Agreement.objects.all(), Threat: Threat.objects.all()}
+    form = LinkedRecordsForm(QueryDict("type=agreement&threat=drug-trafficking"), groups=groups)
+    filtered = form.filtered_groups()
+    assert list(filtered) == [Agreement]
+    assert sorted(a.slug for a in filtered[Agreement]) == ["merida", "narcotics-1989"]
+    bad = LinkedRecordsForm(QueryDict("type=spaceship&q=merida"), groups=groups)
+    filtered = bad.filtered_groups()
     assert "type" in bad.errors
-    assert [a.slug for a in filtered["agreement"]] == ["merida"]
+    assert [a.slug for a in filtered[Agreement]] == ["merida"]

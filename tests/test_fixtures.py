@@ -42,11 +42,6 @@ def snapshot():
     }
 
 
-@pytest.fixture
-def article():
-    load_article()
-
-
 def test_fixture_files_use_natural_keys_and_no_primary_keys():
     for path in FIXTURE_FILES:
         objects = json.loads(path.read_text(encoding="utf-8"))

@@ -175,8 +175,7 @@ def test_fixture_loads_are_recorded_as_loads_and_only_when_something_changes():
     assert sum(model.history.count() for model in (Agreement, Section, Source)) == versions
 
 
-def test_history_and_compare_pages_for_a_fixture_record(admin_client):
-    load_article()
+def test_history_and_compare_pages_for_a_fixture_record(article, admin_client):
     merida = Agreement.objects.get(slug="merida-initiative")
     history = admin_client.get(url("history", merida.pk))
     assert history.status_code == 200

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from cooperation.article import load_article
 from cooperation.models import Agreement, State
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +40,7 @@ def publisher(client, django_user_model):
     return user
 
 
-def test_upload_shows_the_dry_run_report_and_writes_nothing(client, publisher):
-    load_article()
+def test_upload_shows_the_dry_run_report_and_writes_nothing(article, client, publisher):
     response = upload(client, modified_agreements(), publish=True)
     assert response.status_code == 200
     report = response.context["report"]
@@ -53,8 +51,7 @@ def test_upload_shows_the_dry_run_report_and_writes_nothing(client, publisher):
     assert Agreement.objects.get(slug="merida-initiative").title == "Mérida Initiative"
 
 
-def test_confirming_imports_and_records_who_and_which_file(client, publisher):
-    load_article()
+def test_confirming_imports_and_records_who_and_which_file(article, client, publisher):
     upload(client, modified_agreements(), publish=True)
     response = client.post(URL, {"confirm": "1"})
     assert response.status_code == 302
@@ -67,9 +64,8 @@ def test_confirming_imports_and_records_who_and_which_file(client, publisher):
 
 
 def test_records_an_import_changes_enter_as_drafts_and_the_others_keep_their_state(
-    client, publisher
+    article, client, publisher
 ):
-    load_article()
     response = upload(client, modified_agreements(), publish=False)
     assert response.context["report"].count("updated") == 1
     client.post(URL, {"confirm": "1"})

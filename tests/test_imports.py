@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from cooperation import imports
 from cooperation.article import ARTICLE_FIXTURES, load_article, record_count
-from cooperation.imports import IMPORT_MODELS, MODELS_BY_LABEL, export_records, import_files
-from cooperation.models import Agreement, Era, Party, Source, State, Threat
+from cooperation.imports import MODELS_BY_LABEL, export_records, import_files
+from cooperation.models import PUBLIC_MODELS, Agreement, Era, Party, Source, State, Threat
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def snapshot():
             serializers.serialize("json", model.objects.order_by("pk")),
             model.history.count(),
         )
-        for model in IMPORT_MODELS
+        for model in PUBLIC_MODELS
     }
 
 
@@ -94,8 +94,8 @@ def assert_refused(report, before, *, file, index, slug, field, says):
 
 
 @pytest.fixture
-def article():
-    load_article()
+def loaded(article):
+    """The article's records, and a snapshot of them to compare with."""
     return snapshot()
 
 
@@ -233,7 +233,7 @@ BAD_FILES = [
 ]
 
 
-def test_the_agreement_the_bad_files_start_from_imports(article):
+def test_the_agreement_the_bad_files_start_from_imports(loaded):
     report = import_files({"good.json": as_file([new_agreement()])})
     assert report.ok, problems_text(report)
     assert report.written
@@ -242,18 +242,18 @@ def test_the_agreement_the_bad_files_start_from_imports(article):
 
 @pytest.mark.parametrize(("files", "place", "says"), BAD_FILES)
 def test_a_bad_file_is_refused_with_the_place_of_the_problem_and_nothing_written(
-    article, files, place, says
+    loaded, files, place, says
 ):
     report = import_files(files)
-    assert_refused(report, article, **place, says=says)
+    assert_refused(report, loaded, **place, says=says)
 
 
-def test_a_file_over_the_size_limit_is_refused(article, monkeypatch):
+def test_a_file_over_the_size_limit_is_refused(loaded, monkeypatch):
     monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
     report = import_files({"big.json": as_file([new_agreement()])})
     assert_refused(
         report,
-        article,
+        loaded,
         file="big.json",
         index=None,
         slug="",
@@ -262,13 +262,13 @@ def test_a_file_over_the_size_limit_is_refused(article, monkeypatch):
     )
 
 
-def test_one_bad_object_among_good_ones_writes_none_of_them(article):
+def test_one_bad_object_among_good_ones_writes_none_of_them(loaded):
     good = [new_agreement(f"good-agreement-{n}") for n in range(5)]
     bad = new_agreement("bad-agreement", era=["no-such-era"])
     report = import_files({"mixed.json": as_file([*good[:3], bad, *good[3:]])})
     assert_refused(
         report,
-        article,
+        loaded,
         file="mixed.json",
         index=3,
         slug="bad-agreement",
@@ -278,7 +278,7 @@ def test_one_bad_object_among_good_ones_writes_none_of_them(article):
     assert not Agreement.objects.filter(slug__startswith="good-agreement").exists()
 
 
-def test_agreements_superseding_each_other_are_refused_at_their_place(article):
+def test_agreements_superseding_each_other_are_refused_at_their_place(loaded):
     first = new_agreement("first-agreement", supersedes=["second-agreement"])
     second = new_agreement("second-agreement", supersedes=["first-agreement"])
     report = import_files({"bad.json": as_file([first, second])})
@@ -292,7 +292,7 @@ def test_agreements_superseding_each_other_are_refused_at_their_place(article):
             ("bad.json", 1, "second-agreement"),
         }, str(problem)
         assert str(problem).startswith("bad.json, object ")
-    assert snapshot() == article
+    assert snapshot() == loaded
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ def test_agreements_superseding_each_other_are_refused_at_their_place(article):
     ],
 )
 def test_a_section_at_a_taken_position_is_refused_with_the_rule_it_breaks(
-    article, parent, position, says
+    loaded, parent, position, says
 ):
     section = {
         "model": "cooperation.section",
@@ -320,7 +320,7 @@ def test_a_section_at_a_taken_position_is_refused_with_the_rule_it_breaks(
     }
     report = import_files({"sections.json": as_file([section])})
     assert_refused(
-        report, article, file="sections.json", index=0, slug="a-new-section", field="", says=[says]
+        report, loaded, file="sections.json", index=0, slug="a-new-section", field="", says=[says]
     )
 
 
@@ -364,7 +364,7 @@ def era(**changes):
         ),
     ],
 )
-def test_a_value_a_field_cannot_hold_is_reported_not_raised(article, data, slug, field):
+def test_a_value_a_field_cannot_hold_is_reported_not_raised(loaded, data, slug, field):
     report = import_files({"bad.json": data})
     assert not report.ok
     assert not report.written
@@ -375,14 +375,14 @@ def test_a_value_a_field_cannot_hold_is_reported_not_raised(article, data, slug,
         and problem.field in (field, "")
         and problem.message.strip()
     ], problems_text(report)
-    assert snapshot() == article
+    assert snapshot() == loaded
 
 
-def test_an_unreadable_time_of_last_change_is_reported_not_raised(article):
+def test_an_unreadable_time_of_last_change_is_reported_not_raised(loaded):
     report = import_files({"bad.json": as_file([new_agreement(updated_at="yesterday")])})
     assert_refused(
         report,
-        article,
+        loaded,
         file="bad.json",
         index=0,
         slug="test-agreement",
@@ -391,13 +391,13 @@ def test_an_unreadable_time_of_last_change_is_reported_not_raised(article):
     )
 
 
-def test_an_empty_time_of_last_change_is_accepted_or_reported_at_its_place(article):
+def test_an_empty_time_of_last_change_is_accepted_or_reported_at_its_place(loaded):
     report = import_files({"bad.json": as_file([new_agreement(updated_at=None)])})
     if not report.ok:
         assert [(p.file, p.index, p.slug) for p in report.problems] == [
             ("bad.json", 0, "test-agreement")
         ], problems_text(report)
-        assert snapshot() == article
+        assert snapshot() == loaded
     else:
         assert report.written
         assert Agreement.objects.filter(slug="test-agreement").exists()
@@ -406,7 +406,7 @@ def test_an_empty_time_of_last_change_is_accepted_or_reported_at_its_place(artic
 # --- The command -----------------------------------------------------------------------------
 
 
-def test_the_command_refuses_a_bad_file_and_writes_a_report_with_each_place(article, tmp_path):
+def test_the_command_refuses_a_bad_file_and_writes_a_report_with_each_place(loaded, tmp_path):
     path = tmp_path / "agreements.json"
     path.write_bytes(as_file([new_agreement(), new_agreement("other", kind="spaceship")]))
     report_path = tmp_path / "report.json"
@@ -432,7 +432,7 @@ def test_the_command_refuses_a_bad_file_and_writes_a_report_with_each_place(arti
     }
     assert "spaceship" in problem["message"]
     assert problem["text"] in stderr.getvalue()
-    assert snapshot() == article
+    assert snapshot() == loaded
 
 
 def test_the_command_reports_a_dry_run_without_writing_then_imports(tmp_path):
@@ -473,7 +473,7 @@ def test_a_first_import_creates_every_object_and_a_second_changes_nothing():
     assert snapshot() == before
 
 
-def test_an_edited_object_is_reported_updated_with_each_change(article):
+def test_an_edited_object_is_reported_updated_with_each_change(loaded):
     objects = copy.deepcopy(AGREEMENTS)
     merida = next(obj for obj in objects if obj["fields"]["slug"] == "merida-initiative")
     old_title = merida["fields"]["title"]
@@ -500,7 +500,7 @@ def test_an_edited_object_is_reported_updated_with_each_change(article):
     assert merida.history.count() == versions + 1
 
 
-def test_a_changed_reference_is_reported_by_slug(article):
+def test_a_changed_reference_is_reported_by_slug(loaded):
     objects = copy.deepcopy(AGREEMENTS)
     lend_lease = next(o for o in objects if o["fields"]["slug"] == "lend-lease-agreement-mexico")
     lend_lease["fields"]["era"] = ["cold-war"]
@@ -529,7 +529,7 @@ def test_an_export_imported_into_an_empty_database_exports_the_same_text():
     assert export_records() == exported
 
 
-def test_the_export_command_writes_only_the_models_asked_for(article, tmp_path):
+def test_the_export_command_writes_only_the_models_asked_for(loaded, tmp_path):
     path = tmp_path / "agreements.json"
     call_command("export_records", "--model", "agreement", "--output", str(path))
     objects = json.loads(path.read_text(encoding="utf-8"))

@@ -4,16 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from cooperation.models import (
-    RECORD_MODELS,
-    Agreement,
-    DatePrecision,
-    Era,
-    PartialDate,
-    Section,
-    Source,
-    refresh_planner_statistics,
-)
+from cooperation.database import refresh_planner_statistics
+from cooperation.dates import DatePrecision, PartialDate
+from cooperation.models import RECORD_MODELS, Agreement, Era, Section, Source
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from cooperation.article import load_article
 from cooperation.models import Agreement, Era, Initiative, Party, Section, State, Threat
 from tests import factories
 from tests.test_crawl import internal_links
@@ -63,11 +62,6 @@ def add_unpublished_records(state):
     return [agreement, initiative, hidden_era, hidden_party, hidden_threat, hidden_section]
 
 
-@pytest.fixture
-def article():
-    load_article()
-
-
 @pytest.mark.parametrize("state", [State.DRAFT, State.IN_REVIEW, State.WITHDRAWN])
 def test_unpublished_records_never_reach_a_reader(article, client, state):
     before = crawl(client)
@@ -90,7 +84,7 @@ def test_facet_counts_and_key_figures_ignore_unpublished_records(article, client
     def figures():
         home = client.get("/").context["figures"]
         listing = client.get("/agreements/", {"era": "cold-war"}).context
-        facets = {facet["name"]: facet["options"] for facet in listing["facets"]}
+        facets = {facet.name: facet.options for facet in listing["facets"]}
         threats = client.get("/threats/").context["object_list"]
         return home, facets, [(t.slug, t.agreement_count) for t in threats]
 

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from cooperation.article import load_article, record_count
+from cooperation.article import record_count
 from cooperation.caching import current_version
 from cooperation.markup import record_links
 from cooperation.models import (
+    PUBLIC_MODELS,
     Agreement,
     Era,
     Event,
@@ -23,7 +24,7 @@ from cooperation.models import (
     State,
     Threat,
 )
-from cooperation.synthetic import MODELS, PREFIX, Generator, Sizes, generate
+from cooperation.synthetic import PREFIX, Generator, Sizes, generate
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def canonical_dump():
     """Every synthetic record's fields, with references as slugs and relations as sorted
     slug lists: equal dumps mean equal data, whatever ids the database gave out."""
     dump = {}
-    for model in MODELS:
+    for model in PUBLIC_MODELS:
         names = [
             f"{field.name}__slug" if field.is_relation else field.name
             for field in model._meta.concrete_fields
@@ -142,7 +143,7 @@ def test_most_records_are_published_and_the_rest_are_spread_over_other_states():
     generate(200, seed=3)
 
     states = Counter()
-    for model in MODELS:
+    for model in PUBLIC_MODELS:
         states.update(synthetic(model).values_list("state", flat=True))
     assert 0.85 < states[State.PUBLISHED] / states.total() < 0.95
     assert {State.DRAFT, State.IN_REVIEW, State.WITHDRAWN} <= set(states)
@@ -163,7 +164,7 @@ def test_sections_are_parts_with_sections_that_discuss_records():
 def test_every_synthetic_record_passes_full_clean():
     generate(60, seed=5)
 
-    for model in MODELS:
+    for model in PUBLIC_MODELS:
         for record in synthetic(model):
             record.full_clean()
 
@@ -204,11 +205,10 @@ def test_an_error_leaves_nothing_behind(monkeypatch):
     monkeypatch.setattr(Generator, "create_events", fail)
     with pytest.raises(RuntimeError):
         generate(50)
-    assert not any(synthetic(model).exists() for model in MODELS)
+    assert not any(synthetic(model).exists() for model in PUBLIC_MODELS)
 
 
-def test_the_article_is_kept_and_the_pages_still_render(client):
-    load_article()
+def test_the_article_is_kept_and_the_pages_still_render(article, client):
     article_records = record_count()
     article_sections = set(Section.objects.values_list("slug", "position"))
     version = current_version()
@@ -216,7 +216,9 @@ def test_the_article_is_kept_and_the_pages_still_render(client):
     out = StringIO()
     call_command("generate_synthetic", agreements=100, seed=4, stdout=out)
 
-    assert record_count() - article_records == sum(synthetic(model).count() for model in MODELS)
+    assert record_count() - article_records == sum(
+        synthetic(model).count() for model in PUBLIC_MODELS
+    )
     assert article_sections <= set(Section.objects.values_list("slug", "position"))
     # bulk_create sends no signals: the cached pages are invalidated explicitly.
     assert current_version() != version

@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..imports import IMPORT_MODELS, MAX_FILE_BYTES, import_files
-from ..models import State
+from ..imports import MAX_FILE_BYTES, import_files
+from ..models import PUBLIC_MODELS, State
 
 SESSION_KEY = "cooperation_pending_import"
 
@@ -40,7 +40,7 @@ class UploadForm(forms.Form):
 
 
 def may_import(user):
-    return all(user.has_perm(f"cooperation.publish_{m._meta.model_name}") for m in IMPORT_MODELS)
+    return all(user.has_perm(f"cooperation.publish_{m._meta.model_name}") for m in PUBLIC_MODELS)
 
 
 def import_view(request):

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from ..counts import subquery_count
 from ..models import (
     Agreement,
     Era,
@@ -17,7 +18,6 @@ from ..models import (
     Source,
     State,
     Threat,
-    subquery_count,
 )
 from .history import HistoryAdmin
 
@@ -203,7 +203,7 @@ class LinkedRecordsAdmin:
 
 @admin.register(Source)
 class SourceAdmin(PublishingAdmin):
-    list_display = ["title", "kind", "author", "publisher", "published_display", "cites"]
+    list_display = ["title", "kind", "author", "publisher", "issued_display", "cites"]
     list_filter = ["kind"]
     search_fields = ["title", "slug", "author", "publisher", "url"]
     prepopulated_fields = {"slug": ["title"]}
@@ -220,7 +220,7 @@ class SourceAdmin(PublishingAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "author", "publisher", "url"]}),
-        (_("Date"), {"fields": ["published_date", "published_precision"]}),
+        (_("Date"), {"fields": ["issued_date", "issued_precision"]}),
         (None, {"fields": ["description"]}),
         (
             _("Cited by"),
@@ -240,7 +240,7 @@ class SourceAdmin(PublishingAdmin):
         TIMESTAMPS,
     ]
 
-    published_display = partial_date_column("published", _("published"))
+    issued_display = partial_date_column("issued", _("published"))
     era_set_links = related_links("era_set", _("eras"))
     agreement_set_links = related_links("agreement_set", _("agreements"))
     initiative_set_links = related_links("initiative_set", _("initiatives"))

@@ -3,9 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cooperation.imports import IMPORT_MODELS, export_records
+from cooperation.imports import export_records
+from cooperation.models import PUBLIC_MODELS
 
-MODELS = {model._meta.model_name: model for model in IMPORT_MODELS}
+MODELS = {model._meta.model_name: model for model in PUBLIC_MODELS}
 
 
 class Command(BaseCommand):
@@ -24,9 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="Write here instead of stdout.")
 
     def handle(self, *args, model=None, output=None, **options):
-        models = [MODELS[name] for name in model] if model else IMPORT_MODELS
+        models = [MODELS[name] for name in model] if model else PUBLIC_MODELS
         # Keep the dependency order whatever the order of --model.
-        text = export_records([m for m in IMPORT_MODELS if m in models])
+        text = export_records([m for m in PUBLIC_MODELS if m in models])
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")

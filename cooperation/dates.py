@@ -1,0 +1,137 @@
+"""Partial dates: history knows many dates only to the year or the month.
+
+Each partial date ``<name>`` is stored as a DateField ``<name>_date`` holding its first possible
+day (so that it sorts and filters as a date) and a ``<name>_precision``, and shown at that
+precision."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("year")
+    MONTH = "month", _("month")
+    DAY = "day", _("day")
+
+
+#: The length of an ISO 8601 date at each precision: 1942, 1942-08, 1942-08-04.
+ISO_LENGTH = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7, DatePrecision.DAY: 10}
+
+
+class PartialDate:
+    """A date known to a given precision, shown at that precision."""
+
+    def __init__(self, date, precision):
+        self.date = date
+        self.precision = precision
+
+    def __str__(self):
+        if self.precision == DatePrecision.YEAR:
+            return str(self.date.year)
+        if self.precision == DatePrecision.MONTH:
+            return self.date.strftime("%B %Y")
+        return f"{self.date.day} {self.date.strftime('%B %Y')}"
+
+    def __repr__(self):
+        return f"PartialDate({self.date.isoformat()!r}, {self.precision!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, PartialDate) and (self.date, self.precision) == (
+            other.date,
+            other.precision,
+        )
+
+    def __hash__(self):
+        return hash((self.date, self.precision))
+
+    @property
+    def iso(self):
+        """The date in ISO 8601 at its precision: 1942, 1942-08 or 1942-08-04."""
+        return self.date.isoformat()[: ISO_LENGTH[self.precision]]
+
+
+class partial_date:
+    """The PartialDate stored in ``<name>_date`` and ``<name>_precision``, or None:
+    ``signed = partial_date("signed")``."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        date = getattr(instance, f"{self.name}_date")
+        if date is None:
+            return None
+        return PartialDate(date, getattr(instance, f"{self.name}_precision"))
+
+
+def precision_field(verbose_name):
+    return models.CharField(verbose_name, max_length=5, choices=DatePrecision.choices, blank=True)
+
+
+def partial_date_constraint(model_name, name):
+    """A date and its precision are both set or both empty."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{name}_date__isnull": True, f"{name}_precision": ""})
+        | (Q(**{f"{name}_date__isnull": False}) & ~Q(**{f"{name}_precision": ""})),
+        name=f"{model_name}_{name}_date_has_precision",
+    )
+
+
+def validate_partial_dates(instance, *names):
+    """{field: message} for each partial date whose precision is missing without its date or
+    its date without its precision, or whose year or month date is not the first day of its
+    year or month."""
+    errors = {}
+    for name in names:
+        date = getattr(instance, f"{name}_date")
+        precision = getattr(instance, f"{name}_precision")
+        if date is None and precision:
+            errors[f"{name}_precision"] = _("A precision is given but the date is empty.")
+        elif date is not None and not precision:
+            errors[f"{name}_precision"] = _(
+                "Say whether the date is known to the year, month or day."
+            )
+        elif precision == DatePrecision.YEAR and (date.month, date.day) != (1, 1):
+            errors[f"{name}_date"] = _(
+                "A date known only to the year is stored as 1 January of that year."
+            )
+        elif precision == DatePrecision.MONTH and date.day != 1:
+            errors[f"{name}_date"] = _(
+                "A date known only to the month is stored as the first day of that month."
+            )
+    return errors
+
+
+def validate_date_order(instance, first, last):
+    """{field: message} if the date ``last`` falls before the date ``first`` (at their first
+    possible days)."""
+    start = getattr(instance, f"{first}_date")
+    end = getattr(instance, f"{last}_date")
+    if start and end and end < start:
+        return {f"{last}_date": _("This date falls before the %(first)s date.") % {"first": first}}
+    return {}
+
+
+# --- Ordering by a date ----------------------------------------------------------------------
+
+
+def undated(field):
+    """True for a record without a value of the date ``field``: sorted first, it puts undated
+    records last on every database. SQLite cannot index NULLS LAST, but it can index this
+    expression, so that a list's page comes from an index instead of sorting the table."""
+    return models.ExpressionWrapper(
+        Q(**{f"{field}__isnull": True}), output_field=models.BooleanField()
+    )
+
+
+def by_date(field):
+    """The default order of dated records: by ``field``, undated last, then by title."""
+    return [undated(field).asc(), F(field).asc(), F("title").asc()]
+
+
+def list_order_index(name, field):
+    """The index that serves ``by_date(field)`` for published records."""
+    return models.Index(F("state"), undated(field), F(field), F("title"), name=name)

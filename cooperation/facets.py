@@ -1,0 +1,244 @@
+"""Facets: a list's filters offered as choices, each with the number of records it would give
+under the other filters chosen. One class per kind of facet, each knowing how to count and
+which choices to offer; ``FacetedList`` counts a page's facets together.
+
+Each count is grouped on a column (a foreign key's id, not the related record's slug), so
+that an index on (state, column) answers it without reading the table."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Count, Q
+
+from . import counts
+from .models import Threat
+
+
+@dataclass
+class Counted:
+    """A facet's counts: {value: number of records}, for its most frequent values at least,
+    and how many values have records in all (``size``)."""
+
+    counts: dict
+    size: int
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    checked: bool
+
+
+@dataclass
+class ShownFacet:
+    name: str
+    label: str
+    options: list
+    #: Values with records that are not offered: the list of a thousand parties helps nobody.
+    hidden: int = 0
+
+
+class ChoiceFacet:
+    """A column with choices (an agreement's kind): every choice is offered. Choice facets
+    under the same filters are counted together, in one pass over the records."""
+
+    def __init__(self, name, column=None):
+        self.name = name
+        self.column = column or name
+
+    def count(self, records, model):
+        return counts.per_value(records, self.column)
+
+    count_all = count
+
+    def summarize(self, counted):
+        return Counted(counted, len(counted))
+
+    def options(self, form_field, counted, chosen):
+        return [
+            Option(value, label, counted.counts.get(value, 0), value in chosen)
+            for value, label in form_field.choices
+        ], 0
+
+
+class RecordFacet:
+    """A foreign key to records (an agreement's era): the records with most results are
+    offered, and the chosen ones."""
+
+    #: How many of the most frequent records are offered.
+    shown = 12
+
+    def __init__(self, name, field_name=None):
+        self.name = name
+        self.field_name = field_name or name
+
+    def count(self, records, model):
+        column = model._meta.get_field(self.field_name).attname
+        return counts.per_value(records.filter(**{f"{column}__isnull": False}), column)
+
+    count_all = count
+
+    def summarize(self, counted):
+        """Twice as many candidates as shown, in case some of them are not published."""
+        ranked = sorted(counted.items(), key=lambda pair: -pair[1])[: 2 * self.shown]
+        return Counted(dict(ranked), len(counted))
+
+    def options(self, form_field, counted, chosen):
+        """The published records with most results and the chosen ones, in their usual
+        order, fetched in one query; and how many records with results are left out."""
+        candidates = sorted(counted.counts, key=lambda pk: -counted.counts[pk])
+        chosen_ids = [record.pk for record in chosen]
+        records = list(form_field.queryset.filter(Q(pk__in=candidates) | Q(pk__in=chosen_ids)))
+        ranked = sorted(records, key=lambda record: -counted.counts.get(record.pk, 0))
+        top = {record.pk for record in ranked[: self.shown]}
+        shown = [r for r in records if r.pk in top or r.pk in chosen_ids]
+        options = [
+            Option(
+                record.slug, str(record), counted.counts.get(record.pk, 0), record.pk in chosen_ids
+            )
+            for record in shown
+        ]
+        return options, counted.size - sum(1 for r in shown if r.pk in counted.counts)
+
+
+class LinkFacet(RecordFacet):
+    """A many-to-many relation to records (an agreement's parties), counted on the relation's
+    table."""
+
+    def count(self, records, model):
+        through, source, target = counts.relation_table(model, self.field_name)
+        links = through.objects.filter(**{f"{source}__in": records.values("pk")})
+        return counts.per_value(links, f"{target}_id")
+
+    def count_all(self, records, model):
+        return counts.published_links(model, self.field_name)
+
+
+class ThreatEraFacet(RecordFacet):
+    """The eras of threats, which belong to an era through the agreements and initiatives
+    that address them: each threat is counted once per era, whichever way it is reached."""
+
+    def count(self, records, model):
+        return self.count_pairs({"threat__in": records.values("pk")})
+
+    def count_all(self, records, model):
+        # A join to the few threats costs less than a subquery listing them all.
+        return self.count_pairs({"threat__state": "published"})
+
+    @staticmethod
+    def count_pairs(which):
+        pairs = set()
+        for links, record in Threat.links():
+            pairs |= set(
+                links.filter(**which, **{f"{record}__era__isnull": False})
+                .values_list(f"{record}__era", "threat")
+                .distinct()
+            )
+        per_era = {}
+        for era, _threat in pairs:
+            per_era[era] = per_era.get(era, 0) + 1
+        return per_era
+
+
+class FacetedList:
+    """The facets of one page of a FilterSet: each counted under the valid filters other than
+    its own, and offered with its chosen values."""
+
+    def __init__(self, filterset, facets):
+        self.filterset = filterset
+        self.facets = facets
+        self.model = filterset.queryset.model
+
+    @cached_property
+    def applied(self):
+        """{filter name: value} of the valid filters that narrow the list. An empty choice
+        cleans to an empty list or QuerySet.none(): testing either costs no query."""
+        if not self.filterset.is_bound:
+            return {}
+        form = self.filterset.form
+        form.is_valid()  # invalid parameters are left out of cleaned_data, and reported
+        return {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name != "ordering" and value not in (None, "") and value
+        }
+
+    def records_without(self, excluded):
+        records = self.filterset.queryset
+        for name, value in self.applied.items():
+            if name != excluded:
+                records = self.filterset.filters[name].filter(records, value)
+        return records.order_by()
+
+    def counted(self):
+        """{facet name: Counted}. The unfiltered list's counts are remembered. A facet that
+        only its own filter narrows has the unfiltered counts too: read if remembered, else
+        counted alone. The others are counted now."""
+        name = f"facets:{self.model._meta.model_name}"
+        if not self.applied:
+            return counts.remembered(name, self.count_unfiltered)
+        alone = [facet for facet in self.facets if not self.applied.keys() - {facet.name}]
+        unfiltered = counts.recalled(name) if alone else None
+        if unfiltered is not None:
+            result = {facet.name: unfiltered[facet.name] for facet in alone}
+        else:
+            records = self.filterset.queryset.order_by()
+            result = {
+                facet.name: facet.summarize(facet.count_all(records, self.model)) for facet in alone
+            }
+        narrowed = [facet for facet in self.facets if facet.name not in result]
+        return result | self.count_narrowed(narrowed)
+
+    def count_unfiltered(self):
+        records = self.filterset.queryset.order_by()
+        choices = [facet for facet in self.facets if isinstance(facet, ChoiceFacet)]
+        result = self.count_together(choices, records)
+        for facet in self.facets:
+            if facet.name not in result:
+                result[facet.name] = facet.summarize(facet.count_all(records, self.model))
+        return result
+
+    def count_narrowed(self, facets):
+        """Choice facets that are not themselves chosen share the same filters: they are
+        counted together; every other facet under the filters but its own."""
+        together = [
+            facet
+            for facet in facets
+            if isinstance(facet, ChoiceFacet) and facet.name not in self.applied
+        ]
+        result = self.count_together(together, self.records_without(None))
+        for facet in facets:
+            if facet.name not in result:
+                records = self.records_without(facet.name)
+                result[facet.name] = facet.summarize(facet.count(records, self.model))
+        return result
+
+    @staticmethod
+    def count_together(facets, records):
+        """The counts of several choice facets over the same ``records`` in one pass: records
+        grouped by all their columns at once (a few hundred groups at most), then summed
+        per column."""
+        if len(facets) < 2:
+            return {}
+        columns = [facet.column for facet in facets]
+        per_facet = {facet.name: {} for facet in facets}
+        for *values, total in records.values_list(*columns).annotate(total=Count("*")):
+            for facet, value in zip(facets, values, strict=True):
+                if value is not None:
+                    tally = per_facet[facet.name]
+                    tally[value] = tally.get(value, 0) + total
+        return {facet.name: facet.summarize(per_facet[facet.name]) for facet in facets}
+
+    def shown(self):
+        """[ShownFacet] for the page, in the order the facets are declared."""
+        counted = self.counted()
+        form = self.filterset.form
+        result = []
+        for facet in self.facets:
+            form_field = form.fields[facet.name]
+            chosen = list(self.applied.get(facet.name) or [])
+            options, hidden = facet.options(form_field, counted[facet.name], chosen)
+            result.append(ShownFacet(facet.name, form_field.label, options, hidden))
+        return result

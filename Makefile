@@ -68,13 +68,13 @@ superuser: install
 
 test: setup
 	$(MANAGE) check
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n auto $(PYTEST_ARGS)
 
 # The whole suite against a throwaway PostgreSQL cluster (scripts/postgres), stopped afterwards.
 test-postgres: install
 	@url=$$(scripts/postgres start) || exit 1; \
 	echo "Testing against $$url"; \
-	DATABASE_URL=$$url $(PYTHON) -m pytest $(PYTEST_ARGS); status=$$?; \
+	DATABASE_URL=$$url $(PYTHON) -m pytest -n auto $(PYTEST_ARGS); status=$$?; \
 	scripts/postgres stop; exit $$status
 
 lint: install

@@ -1,4 +1,5 @@
-"""factory_boy factories for every record, with sensible relations."""
+"""factory_boy factories for every record, with sensible relations. Like an editor's save in
+the admin, a record and its relations are saved first and one version of the whole is kept."""
 
 import datetime
 
@@ -6,6 +7,9 @@ import factory
 
 from cooperation import models
 from cooperation.dates import DatePrecision
+from cooperation.history import record_version
+
+FACTORY_REASON = "Created by a test factory"
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -28,6 +32,19 @@ class RecordFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"record-{n}")
     summary = "A summary."
     state = models.State.PUBLISHED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        record = model_class(*args, **kwargs)
+        record.skip_history_when_saving = True
+        record.save()
+        return record
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            del instance.skip_history_when_saving
+            record_version(instance, "+", FACTORY_REASON)
 
     @factory.post_generation
     def sources(self, create, extracted, **kwargs):

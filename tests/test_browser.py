@@ -4,9 +4,11 @@ record it mentions, and a filtered list."""
 import os
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from cooperation.models import Agreement
 
@@ -48,6 +50,9 @@ def page(monkeypatch):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         yield page
         browser.close()
+        # The test's queries between Playwright's calls ran in Playwright's context, with a
+        # connection of their own: close it, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(article, live_server, page):
@@ -75,5 +80,9 @@ def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(article, li
     assert f"{in_cold_war} results" in page.locator(".results-summary").inner_text()
 
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "filtered-agreements.png", full_page=True)
-    assert (SCREENSHOTS / "filtered-agreements.png").stat().st_size > 0
+    shot = page.screenshot(path=SCREENSHOTS / "filtered-agreements.png", full_page=True)
+    # A PNG of the whole page: as wide as the window, and taller than it (the page scrolls).
+    width, height = struct.unpack(">II", shot[16:24])
+    assert shot.startswith(b"\x89PNG")
+    assert width == 1280
+    assert height > 900 >= page.evaluate("window.innerHeight")

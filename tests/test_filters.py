@@ -109,7 +109,7 @@ def test_in_force_in_year_uses_entry_into_force_and_end(world):
     assert "merida" in slugs(agreements("in_force_in=2020"))
 
 
-def test_free_text_matches_every_word_in_any_field(world):
+def test_free_text_matches_every_word_in_any_field_in_any_case(world):
     assert slugs(agreements("q=organized+crime")) == ["merida"]
     assert slugs(agreements("q=MERIDA")) == ["merida"]
     assert slugs(agreements("q=merida+nonsense")) == []

@@ -62,9 +62,23 @@ def add_unpublished_records(state):
     return [agreement, initiative, hidden_era, hidden_party, hidden_threat, hidden_section]
 
 
+@pytest.fixture(scope="module")
+def article_crawls():
+    return {}
+
+
+@pytest.fixture
+def published_site(article, client, article_crawls):
+    """Every page of the article's published records: the same for every test of the module,
+    so crawled once."""
+    if "published" not in article_crawls:
+        article_crawls["published"] = crawl(client)
+    return article_crawls["published"]
+
+
 @pytest.mark.parametrize("state", [State.DRAFT, State.IN_REVIEW, State.WITHDRAWN])
-def test_unpublished_records_never_reach_a_reader(article, client, state):
-    before = crawl(client)
+def test_unpublished_records_never_reach_a_reader(published_site, client, state):
+    before = published_site
     hidden = add_unpublished_records(state)
     after = crawl(client)
     assert set(after) == set(before), "no page is added or lost"
@@ -127,5 +141,9 @@ def test_preview_is_refused_to_readers_and_to_users_without_the_permission(
 
 def test_preview_of_a_published_record_is_the_normal_page(article, client, editor):
     client.force_login(editor)
-    response = client.get(reverse("cooperation:agreement-detail", args=["merida-initiative"]))
+    url = reverse("cooperation:agreement-detail", args=["merida-initiative"])
+    response = client.get(url, {"preview": "1"})
+    assert response.status_code == 200
+    assert "<h1>Mérida Initiative</h1>" in response.text
     assert "not public" not in response.text
+    assert "Preview" not in response.text

@@ -11,6 +11,8 @@ has to be purged, and a page cached under an older version is never served again
 Signed-in users bypass both: they see drafts in previews and must see their own edits at once.
 """
 
+import datetime
+import functools
 import hashlib
 import threading
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -58,10 +60,34 @@ def current_version():
     """The content version as ``(number, changed_at)``, or None before the first one."""
     if _memo.active and _memo.version is not None:
         return _memo.version
-    version = ContentVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
+    version = read_version()
     if _memo.active:
         _memo.version = version
     return version
+
+
+@functools.cache
+def version_query(vendor):
+    """The SQL that reads the version, as the ORM writes it for this database: compiled once,
+    because building the QuerySet costs more than running it, and a revisit answered 304 is
+    little else."""
+    query = ContentVersion.objects.filter(pk=1).values_list("number", "changed_at").query
+    return query.get_compiler(connection=connection).as_sql()
+
+
+def read_version():
+    sql, params = version_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    number, changed_at = row
+    if isinstance(changed_at, str):  # SQLite returns the text it stores
+        changed_at = datetime.datetime.fromisoformat(changed_at)
+    if timezone.is_naive(changed_at):
+        changed_at = timezone.make_aware(changed_at, datetime.UTC)
+    return number, changed_at
 
 
 def move_version():

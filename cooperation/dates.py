@@ -132,6 +132,8 @@ def by_date(field):
     return [undated(field).asc(), F(field).asc(), F("title").asc()]
 
 
-def list_order_index(name, field):
-    """The index that serves ``by_date(field)`` for published records."""
-    return models.Index(F("state"), undated(field), F(field), F("title"), name=name)
+def list_order_index(name, field, within=None):
+    """The index that serves ``by_date(field)`` for published records, or for the published
+    records of one value of the column ``within``."""
+    columns = [F("state"), *([F(within)] if within else []), undated(field), F(field), F("title")]
+    return models.Index(*columns, name=name)

@@ -173,12 +173,30 @@ class FacetedList:
         return records.order_by()
 
     def counted(self):
-        """{facet name: Counted}. The unfiltered list's counts are remembered. A facet that
-        only its own filter narrows has the unfiltered counts too: read if remembered, else
-        counted alone. The others are counted now."""
+        """{facet name: Counted}. The counts of the unfiltered list, and of the list narrowed
+        to one value of one facet (the pages every record links to), are remembered; any
+        other page counts now."""
         name = f"facets:{self.model._meta.model_name}"
         if not self.applied:
             return counts.remembered(name, self.count_unfiltered)
+        if single := self.single_choice():
+            return counts.remembered(f"{name}:{single}", self.count_filtered)
+        return self.count_filtered()
+
+    def single_choice(self):
+        """ "name=value" when the only filter is one value of one facet, else None."""
+        if len(self.applied) != 1:
+            return None
+        ((name, value),) = self.applied.items()
+        if name not in {facet.name for facet in self.facets} or len(value) != 1:
+            return None
+        (chosen,) = value
+        return f"{name}={getattr(chosen, 'slug', chosen)}"
+
+    def count_filtered(self):
+        """A facet that only its own filter narrows has the unfiltered counts: read if
+        remembered, else counted alone. The others are counted under the filters."""
+        name = f"facets:{self.model._meta.model_name}"
         alone = [facet for facet in self.facets if not self.applied.keys() - {facet.name}]
         unfiltered = counts.recalled(name) if alone else None
         if unfiltered is not None:

@@ -63,15 +63,19 @@ class YearFilter(filters.Filter):
 
 
 def slug_filter(field_name, queryset, label):
-    """Several records chosen by slug through a foreign key: any of them matches."""
+    """Several records chosen by slug through a foreign key: any of them matches. The list is
+    filtered by the chosen records' ids, so that it needs no join to the other table and the
+    database reads it through its index on (state, foreign key)."""
+
+    def filter_chosen(records, name, chosen):
+        return records.filter(**{f"{field_name}__in": chosen}) if chosen else records
+
     return filters.ModelMultipleChoiceFilter(
-        field_name=f"{field_name}__slug",
         to_field_name="slug",
         queryset=queryset,
+        method=filter_chosen,
         label=label,
         widget=forms.CheckboxSelectMultiple,
-        # A foreign key gives each record once: DISTINCT would only cost a sort.
-        distinct=False,
     )
 
 

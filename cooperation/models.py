@@ -461,6 +461,8 @@ class Agreement(Record):
         # The list's facets count published agreements per value: each index answers one.
         indexes = [
             list_order_index("agreement_list_order_idx", "signed_date"),
+            # An era's page of the list, in order, without sorting the era's records.
+            list_order_index("agreement_era_order_idx", "signed_date", within="era"),
             *(
                 models.Index(fields=["state", field], name=f"agreement_state_{field}_idx")
                 for field in ("era", "kind", "scope", "status")

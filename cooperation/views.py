@@ -373,11 +373,8 @@ class FacetedListView(PagedRowsMixin, FilterView):
 
     paginate_by = 25
     strict = False
-    template_name = "cooperation/record_list.html"
     #: Shown in the heading and the page title.
     title = ""
-    #: The include that renders one row of this list.
-    row_template = ""
     #: The filters offered as choices with counts, in the order shown.
     facets = ()
 
@@ -388,7 +385,6 @@ class FacetedListView(PagedRowsMixin, FilterView):
         faceted = FacetedList(self.filterset, self.facets)
         return super().get_context_data(
             title=self.title,
-            row_template=self.row_template,
             facets=faceted.shown(),
             facet_names=[facet.name for facet in self.facets],
             active_filters=active_filters(faceted, self.filterset.form.data),
@@ -404,7 +400,7 @@ class AgreementListView(FacetedListView):
     model = models.Agreement
     filterset_class = filters.AgreementFilter
     title = gettext_lazy("Agreements")
-    row_template = "includes/rows/agreement.html"
+    template_name = "cooperation/agreement_list.html"
     facets = (
         RecordFacet("era"),
         ChoiceFacet("kind"),
@@ -419,7 +415,7 @@ class InitiativeListView(FacetedListView):
     model = models.Initiative
     filterset_class = filters.InitiativeFilter
     title = gettext_lazy("Initiatives")
-    row_template = "includes/rows/initiative.html"
+    template_name = "cooperation/initiative_list.html"
     facets = (
         RecordFacet("era"),
         ChoiceFacet("category"),
@@ -433,7 +429,7 @@ class ThreatListView(FacetedListView):
     model = models.Threat
     filterset_class = filters.ThreatFilter
     title = gettext_lazy("Threats")
-    row_template = "includes/rows/threat.html"
+    template_name = "cooperation/threat_list.html"
     facets = (ChoiceFacet("category"), ThreatEraFacet("era"))
 
     def add_row_details(self, rows):

@@ -62,10 +62,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
-# What generate_synthetic's data depends on: a change to either makes the bench rebuild.
+# What a bench database depends on: a change to the generator or the schema makes the bench
+# rebuild it.
 GENERATOR = (
     ROOT / "cooperation" / "management" / "commands" / "generate_synthetic.py",
     ROOT / "cooperation" / "synthetic.py",
+    *sorted((ROOT / "cooperation" / "migrations").glob("0*.py")),
 )
 FIXTURES = ROOT / "fixtures"
 

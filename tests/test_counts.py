@@ -156,3 +156,23 @@ def test_a_large_facet_offers_its_top_choices_and_says_how_many_more(client):
         party_facet = next(f for f in response.context["facets"] if f.name == "party")
         assert [o.label for o in party_facet.options] == [f"Ministry {n}" for n in range(18, 30)]
         assert party_facet.hidden == 18
+
+
+def test_a_list_narrowed_to_one_facet_value_counts_once_then_reads(client, world):
+    """The pages every record links to (its era's agreements, a party's agreements) count
+    once per content version; a second filter counts for itself."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def visit(query):
+        with CaptureQueriesContext(connection) as captured:
+            shown = facets(client, query)
+        return shown, len(captured)
+
+    counted, counting = visit("era=cold-war")
+    read, reading = visit("era=cold-war")
+    assert read == counted
+    assert reading < counting
+    assert visit("era=cold-war&kind=treaty")[1] > reading  # two filters: counted
+    factories.AgreementFactory(era=world["era"], kind="policy")
+    assert visit("era=cold-war")[0]["kind"]["policy"] == 1

@@ -2,6 +2,7 @@
 
 from django import template
 from django.apps import apps
+from django.utils.html import format_html
 
 from .. import views
 
@@ -14,3 +15,11 @@ def list_url(model_name, record=None, **values):
     ``{% list_url "initiative" party %}`` gives ``/initiatives/?participant=<slug>``, so that no
     template names a list's parameters."""
     return views.list_url(apps.get_model("cooperation", model_name), record, **values)
+
+
+@register.filter
+def when(date):
+    """A PartialDate as an HTML <time> at its precision: ``{{ record.signed|when }}``."""
+    if not date:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', date.iso, date)

@@ -172,9 +172,12 @@ def page_version(request):
 def page_fingerprint(request):
     """What tells one page from another: its address with scheme and host (a page names its
     own address in its canonical link), its language, and the content version."""
-    number, changed_at = page_version(request)
-    text = f"{number}|{changed_at.isoformat()}|{request.LANGUAGE_CODE}|"
-    return hashlib.sha256((text + request.build_absolute_uri()).encode()).hexdigest()[:32]
+    if not hasattr(request, "_page_fingerprint"):
+        number, changed_at = page_version(request)
+        text = f"{number}|{changed_at.isoformat()}|{request.LANGUAGE_CODE}|"
+        address = request.build_absolute_uri()
+        request._page_fingerprint = hashlib.sha256((text + address).encode()).hexdigest()[:32]
+    return request._page_fingerprint
 
 
 def page_etag(request, *args, **kwargs):

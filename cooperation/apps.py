@@ -7,6 +7,10 @@ class CooperationConfig(AppConfig):
     verbose_name = _("US–Mexico defense cooperation")
 
     def ready(self):
-        from . import signals
+        from django.db.models.signals import post_migrate
+
+        from . import roles, signals
 
         signals.connect()
+        # After the permissions, which django.contrib.auth creates on the same signal.
+        post_migrate.connect(roles.ensure_roles, sender=self, dispatch_uid="cooperation-roles")

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import models, transaction
+from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -103,34 +104,73 @@ def display(field, value):
     return str(value)
 
 
-def compare(old, new):
-    """The changes from version ``old`` to version ``new`` of one record, field by field in
-    the model's order: simple-history's diff, with long texts compared word by word and
-    relations as the records added and removed."""
-    model = type(new.instance)
-    order = [field.name for field in (*model._meta.concrete_fields, *m2m_fields(model))]
-    delta = new.diff_against(old)
-    changes = []
-    for change in sorted(delta.changes, key=lambda change: order.index(change.field)):
-        field = model._meta.get_field(change.field)
-        if field.many_to_many:
-            changes.append(relation_change(field, change.old, change.new))
-            continue
-        described = FieldChange(
-            str(field.verbose_name), display(field, change.old), display(field, change.new)
+@dataclass
+class Snapshot:
+    """A record as it is, was (a version) or would be (pending changes): the values of its
+    columns by attribute name, and the ids of the records of each many-to-many relation."""
+
+    model: type
+    values: dict
+    relations: dict
+
+    @classmethod
+    def of_version(cls, version):
+        model = type(version.instance)
+        return cls(
+            model,
+            {
+                field.attname: getattr(version, field.attname)
+                for field in model._meta.concrete_fields
+            },
+            {field.name: related_ids(version, field) for field in m2m_fields(model)},
         )
+
+    @classmethod
+    def of_record(cls, record):
+        model = type(record)
+        return cls(
+            model,
+            {
+                field.attname: getattr(record, field.attname)
+                for field in model._meta.concrete_fields
+            },
+            {
+                field.name: set(getattr(record, field.name).values_list("pk", flat=True))
+                for field in m2m_fields(model)
+            },
+        )
+
+
+#: What a comparison leaves out: what the database and the clock set.
+NOT_COMPARED = ("id", "created_at", "updated_at", "lock_version")
+
+
+def compare(old, new):
+    """The changes from Snapshot ``old`` to Snapshot ``new`` of one record, field by field in
+    the model's order: long texts compared word by word, relations as the records added and
+    removed. (simple-history's ``diff_against()`` compares two versions only; this compares
+    pending changes with the live record too.)"""
+    model = new.model
+    changes = []
+    for field in model._meta.concrete_fields:
+        if field.name in NOT_COMPARED:
+            continue
+        before, after = old.values.get(field.attname), new.values.get(field.attname)
+        if before == after:
+            continue
+        change = FieldChange(str(field.verbose_name), display(field, before), display(field, after))
         if isinstance(field, LONG_TEXT):
-            described.words = word_diff(change.old, change.new)
-        changes.append(described)
+            change.words = word_diff(before, after)
+        changes.append(change)
+    for field in m2m_fields(model):
+        before, after = old.relations.get(field.name, set()), new.relations.get(field.name, set())
+        if before != after:
+            changes.append(relation_change(field, before, after))
     return changes
 
 
-def relation_change(field, old_rows, new_rows):
-    """A FieldChange listing the records added to and removed from relation ``field``, from
-    the through-table rows of two versions."""
-    target = field.m2m_reverse_field_name()
-    before = {row[target] for row in old_rows}
-    after = {row[target] for row in new_rows}
+def relation_change(field, before, after):
+    """A FieldChange listing the records added to and removed from relation ``field``."""
     names = dict(
         field.related_model.objects.filter(pk__in=before | after).values_list("pk", "title")
     )
@@ -148,23 +188,45 @@ def relation_change(field, old_rows, new_rows):
 # --- Reverting and restoring -----------------------------------------------------------------
 
 
+#: What a revert leaves as it is: what the database sets, and whether readers see the record
+#: (withdrawing and publishing are decisions of their own).
+NOT_REVERTED = ("id", "created_at", "updated_at", "lock_version", "state")
+
+
+def moment(when):
+    """A date and time as people read it: "1 Dec 2026, 10:47"."""
+    return formats.date_format(timezone.localtime(when), "j M Y, H:i")
+
+
+def fields_at(version):
+    """{attribute name: value} of the revertible fields of ``version``, and {relation name:
+    ids}: what a revert gives the record."""
+    model = type(version.instance)
+    values = {
+        field.attname: getattr(version, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name not in NOT_REVERTED
+    }
+    return values, {field.name: related_ids(version, field) for field in m2m_fields(model)}
+
+
 @transaction.atomic
 def revert(record, version, user, reason=None):
-    """Give ``record`` the fields and relations it had in ``version``, as a new version."""
-    model = type(record)
-    for field in model._meta.concrete_fields:
-        if not field.primary_key and field.name not in ("created_at", "updated_at"):
-            setattr(record, field.attname, getattr(version, field.attname))
+    """Give ``record`` the fields and relations it had in ``version``, as a new version. It
+    stays published, or not, as it is."""
+    values, relations = fields_at(version)
+    for attname, value in values.items():
+        setattr(record, attname, value)
     record.full_clean()
     with versions_paused(record):
         record.save()
-        for field in m2m_fields(model):
-            existing = field.related_model.objects.filter(pk__in=related_ids(version, field))
+        for field in m2m_fields(type(record)):
+            existing = field.related_model.objects.filter(pk__in=relations[field.name])
             getattr(record, field.name).set(existing)
     record_version(
         record,
         "~",
-        reason or _("Reverted to the version of %(date)s") % {"date": version.history_date},
+        reason or _("Reverted to the version of %(date)s") % {"date": moment(version.history_date)},
         user,
     )
     return record
@@ -185,12 +247,35 @@ def deleted_versions(model):
     return versions
 
 
-@transaction.atomic
-def restore(model, version, user):
-    """Bring back a deleted record from its last version, with its relations: those it held
-    and those other records held to it when it was deleted."""
+def restore_obstacles(model, version):
+    """{field name: what stands in the way} of restoring ``version``: its slug taken by a
+    record made since, or a record it refers to deleted since."""
+    obstacles = {}
     record = version.instance
+    if model.objects.filter(slug=record.slug).exists():
+        obstacles["slug"] = _("Another %(model)s has the slug “%(slug)s” now.") % {
+            "model": model._meta.verbose_name,
+            "slug": record.slug,
+        }
+    for field in model._meta.concrete_fields:
+        target = getattr(record, field.attname) if field.many_to_one else None
+        if target is not None and not field.related_model.objects.filter(pk=target).exists():
+            obstacles[field.name] = _("The %(target)s it belonged to has been deleted since.") % {
+                "target": field.related_model._meta.verbose_name
+            }
+    return obstacles
+
+
+@transaction.atomic
+def restore(model, version, user, replacements=None):
+    """Bring back a deleted record from its last version, with its relations: those it held
+    and those other records held to it when it was deleted. ``replacements`` ({attribute
+    name: value}) overcome the obstacles: a new slug, another era."""
+    record = version.instance
+    for attname, value in (replacements or {}).items():
+        setattr(record, attname, value)
     record._state.adding = True
+    record.full_clean(validate_unique=True)
     # The deletion's own version has no relations (they go first); the one before has them.
     before_deletion = (
         model.history.filter(id=version.id, history_date__lt=version.history_date)

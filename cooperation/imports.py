@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
+from . import revisions
 from .caching import content_changes
 from .database import BULK_WRITE, refresh_planner_statistics
-from .history import record_version, versions_paused
-from .models import PUBLIC_MODELS, Agreement, supersession_cycle
+from .history import Snapshot, record_version, versions_paused
+from .models import PUBLIC_MODELS, Agreement, State, supersession_cycle
 
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in PUBLIC_MODELS}
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -55,6 +56,8 @@ class Outcome:
     slug: str
     action: str  # created, updated or unchanged
     changes: dict = field(default_factory=dict)  # field -> [old, new]
+    #: What readers will see of the record after the import.
+    readers: str = ""
 
 
 @dataclass
@@ -63,8 +66,10 @@ class Report:
     problems: list = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
-    #: (record, outcome) of each object applied, for recording history once all is well.
+    #: (record, outcome) of each object applied, for recording history once all is well,
+    #: and its entry.
     written_records: list = field(default_factory=list, repr=False)
+    written_entries: list = field(default_factory=list, repr=False)
     slugs: "SlugIndex" = field(default_factory=lambda: SlugIndex(), repr=False)
 
     @property
@@ -119,6 +124,9 @@ class Entry:
     fields: dict
     #: The timestamps the file gives, as read: kept on the records it creates.
     timestamps: dict = field(default_factory=dict)
+    #: A published record as it was before the import: kept, if its changes are to wait for
+    #: review, to put it back once they are checked.
+    live: Snapshot | None = None
 
     @property
     def slug(self):
@@ -284,8 +292,12 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
             if report.problems or dry_run:
                 transaction.set_rollback(True)
             else:
-                for record, outcome in report.written_records:
-                    if outcome.action != "unchanged":
+                for (record, outcome), entry in zip(
+                    report.written_records, report.written_entries, strict=True
+                ):
+                    if entry.live is not None:
+                        keep_for_review(entry, record, user, reason)
+                    elif outcome.action != "unchanged":
                         record_version(
                             record, "+" if outcome.action == "created" else "~", reason, user
                         )
@@ -350,21 +362,26 @@ def dependency_order(entries):
 
 
 def apply_entries(entries, report, state, progress):
-    # ``state``, if given, is the publishing state of every record created or changed.
     """Save every entry's scalar fields and foreign keys to other models, then its references
-    to its own model (which may come later in the files), then its many-to-many relations."""
-    pending = []
+    to its own model (which may come later in the files), then its many-to-many relations.
+
+    ``state``, if given, is the publishing state of every record created or changed; a
+    published record's changes wait for review unless that state, or else the file's, is
+    "published" (``waits_for_review``)."""
+    applied_entries = []
     for done, entry in enumerate(dependency_order(entries), start=1):
         applied = apply_fields(entry, report, state)
         if applied:
-            pending.append(applied)
+            applied_entries.append(applied)
         if progress:
             progress(done)
-    for entry, record, outcome, relations in pending:
+    for entry, record, outcome, relations in applied_entries:
         self_references(entry, record, outcome, relations, report)
         many_to_many(entry, record, outcome, relations, report)
+        pending = waits_for_review(entry, outcome, state)
         if state is not None and outcome.action == "updated" and record.state != state:
-            outcome.changes["state"] = [record.state, state]
+            if not pending:
+                outcome.changes["state"] = [record.state, state]
             record.state = state
             save(entry, record, report)
         if "updated_at" in entry.timestamps:
@@ -373,8 +390,45 @@ def apply_entries(entries, report, state, progress):
             stamp = entry.timestamps["updated_at"]
             entry.model.objects.filter(pk=record.pk).update(updated_at=stamp)
             record.updated_at = stamp
+        if not pending:
+            entry.live = None
+        outcome.readers = what_readers_see(record, outcome, pending)
         report.outcomes.append(outcome)
         report.written_records.append((record, outcome))
+        report.written_entries.append(entry)
+
+
+def waits_for_review(entry, outcome, state):
+    """Whether the changes to this record wait for review: it was published, it changed, and
+    neither the import nor the file says to publish it."""
+    if entry.live is None or outcome.action != "updated":
+        return False
+    publish = state or entry.fields.get("state", State.PUBLISHED)
+    return publish != State.PUBLISHED
+
+
+def what_readers_see(record, outcome, pending):
+    if pending:
+        return _("the published version, unchanged: these changes wait for review")
+    if record.state != State.PUBLISHED:
+        return _("nothing: it is not published")
+    if outcome.action == "unchanged":
+        return _("the published version, unchanged")
+    return _("this version, at once")
+
+
+def keep_for_review(entry, record, user, reason):
+    """Keep the changes the import made to a published record as its pending revision, and
+    give the row back the fields and relations readers know."""
+    revisions.write(record, revisions.fields_of(record), user, comment=reason)
+    for attname, value in entry.live.values.items():
+        setattr(record, attname, value)
+    record.lock_version = type(record).objects.get(pk=record.pk).lock_version
+    with versions_paused(record):
+        record.save()
+        for name, ids in entry.live.relations.items():
+            related = record._meta.get_field(name).related_model.objects.filter(pk__in=ids)
+            getattr(record, name).set(related)
 
 
 def model_fields(model):
@@ -408,6 +462,8 @@ def apply_fields(entry, report, state):
         return None
     existing = report.slugs.pk(model, entry.slug)
     record = model.objects.get(pk=existing) if existing else model()
+    if existing and record.is_published:
+        entry.live = Snapshot.of_record(record)
     outcome = Outcome(entry.file, entry.index, model._meta.label_lower, entry.slug, "unchanged")
     if existing is None:
         outcome.action = "created"

@@ -6,7 +6,11 @@ accessors for its single relations (an agreement's era, an initiative's agreemen
 
 import datetime
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -97,11 +101,23 @@ class Publishable(TimeStamped):
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
     )
+    #: Moved on by every save. An editor's form carries the number it was opened on, and its
+    #: save is refused if the number has moved since (``cooperation.admin.history``).
+    lock_version = models.PositiveIntegerField(_("edit number"), default=1, editable=False)
 
     class Meta:
         abstract = True
         # Adds a "publish_<model>" permission: publish, withdraw and restore.
         default_permissions = ("add", "change", "delete", "view", "publish")
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # Every writer moves the number on (the admin, an import, a revert), so that a form
+        # opened before any of them is refused rather than saved over their change.
+        if not self._state.adding:
+            self.lock_version += 1
+            if update_fields is not None:
+                update_fields = {*update_fields, "lock_version"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse(f"cooperation:{self._meta.model_name}-detail", args=[self.slug])
@@ -112,6 +128,15 @@ class Publishable(TimeStamped):
 
     def natural_key(self):
         return (self.slug,)
+
+    def claim(self, opened_on):
+        """Move the edit number on from ``opened_on`` in one statement, inside the caller's
+        transaction: False if another save moved it first. Of two saves at the same moment,
+        one claims and the other is refused; on PostgreSQL the second waits for the first
+        to commit, on SQLite writers take turns. The save that follows writes the same
+        number."""
+        claimed = type(self).objects.filter(pk=self.pk, lock_version=opened_on)
+        return bool(claimed.update(lock_version=opened_on + 1))
 
 
 class Record(Publishable):
@@ -775,3 +800,101 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", _("pending: not yet submitted")
+    SUBMITTED = "submitted", _("awaiting review")
+    SENT_BACK = "sent_back", _("sent back")
+    PUBLISHED = "published", _("published")
+    DISCARDED = "discarded", _("discarded")
+
+
+class RevisionQuerySet(models.QuerySet):
+    def open(self):
+        """Revisions not yet published or discarded: at most one a record."""
+        return self.filter(status__in=Revision.OPEN)
+
+    def of(self, record):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
+
+    def for_list(self):
+        return self.select_related("content_type", "author", "reviewer").order_by("-updated_at")
+
+
+class Revision(models.Model):
+    """Changes to a record that readers do not see yet, in the style of Wagtail's revisions.
+
+    A published record's row is what readers see. An editor's changes to it are kept here, as
+    the record's fields and relations (``fields``: {field or relation name: value or ids}),
+    until a publisher publishes them (applies them to the row, in one transaction, with a
+    version in the record's history) or sends them back with a comment. A new record is its
+    own row, in draft; submitting it for review keeps a revision too, so that both kinds of
+    change wait in one list."""
+
+    OPEN = (RevisionStatus.PENDING, RevisionStatus.SUBMITTED, RevisionStatus.SENT_BACK)
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    fields = models.JSONField(_("changes"), encoder=DjangoJSONEncoder, default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="revisions",
+    )
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    #: The record's edit number when these changes were written: publishing them over a
+    #: record changed since is refused unless the publisher says otherwise.
+    based_on = models.PositiveIntegerField()
+    #: Moved on by every save of these changes, as a record's is.
+    lock_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(status__in=["pending", "submitted", "sent_back"]),
+                name="one_open_revision_per_record",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="revision_status_idx")]
+
+    def __str__(self):
+        return _("Changes to %(record)s (%(status)s)") % {
+            "record": self.record,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    def claim(self, opened_on):
+        """As ``Publishable.claim``: move the edit number on from ``opened_on``, or False."""
+        claimed = Revision.objects.filter(pk=self.pk, lock_version=opened_on)
+        return bool(claimed.update(lock_version=opened_on + 1))

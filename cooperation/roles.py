@@ -1,5 +1,5 @@
 """The editorial roles. Editors write and submit for review; publishers also publish, withdraw,
-delete and restore. Both are Django groups, created by a migration."""
+delete and restore. Both are Django groups, kept by ``ensure_roles`` after every migrate."""
 
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
@@ -18,3 +18,17 @@ ROLES = {"editor": EDITOR, "publisher": PUBLISHER}
 def role_permissions(role):
     """Codenames of the cooperation permissions that ``role`` holds."""
     return [f"{action}_{model}" for action in ROLE_ACTIONS[role] for model in MODELS]
+
+
+def ensure_roles(**kwargs):
+    """Create the role groups and give them their permissions, after every migrate (and
+    flush, which empties the groups table): a new model's permissions join the roles too."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLE_ACTIONS:
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="cooperation", codename__in=role_permissions(role)
+            )
+        )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import counts, filters, markup, models
+from . import counts, filters, markup, models, revisions
 from .facets import ChoiceFacet, FacetedList, LinkFacet, RecordFacet, ThreatEraFacet
 
 # --- Links to the lists ----------------------------------------------------------------------
@@ -110,12 +110,11 @@ class ArticleView(TemplateView):
         )
 
 
-class RecordDetailView(RelationsMixin, DetailView):
-    """A published record with its text rendered, its links resolved, and its relations.
-
-    A signed-in editor who may change the record can also preview it in any state with
-    ``?preview=1``; the page then says so. Everyone else gets a 404 for an unpublished record.
-    """
+class PreviewMixin:
+    """A published record's page. A signed-in editor who may change the record can also
+    preview it with ``?preview=1``: in any state, and with its pending changes as readers
+    will see them once published; the page then says so. Everyone else gets a 404 for an
+    unpublished record."""
 
     def is_preview(self):
         opts = self.model._meta
@@ -123,9 +122,40 @@ class RecordDetailView(RelationsMixin, DetailView):
             f"{opts.app_label}.change_{opts.model_name}"
         )
 
+    def detail_queryset(self):
+        return self.model.objects.all()
+
     def get_queryset(self):
-        records = self.model.objects.for_detail()
+        records = self.detail_queryset()
         return records if self.is_preview() else records.published()
+
+    def get_object(self, queryset=None):
+        """The record; in a preview, the record as its pending changes would make it."""
+        record = super().get_object(queryset)
+        self.pending = revisions.open_revision(record) if self.is_preview() else None
+        if self.pending is None:
+            return record
+        proposal, relations = revisions.proposed(self.pending)
+        # Its relations as the changes have them: the same managers then list those.
+        proposal._prefetched_objects_cache = {
+            name: self.model._meta.get_field(name).related_model.objects.filter(pk__in=ids)
+            for name, ids in relations.items()
+        }
+        return proposal
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            preview=self.is_preview() and (not self.object.is_published or self.pending),
+            pending=self.pending,
+            **kwargs,
+        )
+
+
+class RecordDetailView(PreviewMixin, RelationsMixin, DetailView):
+    """A record with its text rendered, its links resolved, and its relations."""
+
+    def detail_queryset(self):
+        return self.model.objects.for_detail()
 
     def get_template_names(self):
         return [f"cooperation/{self.model._meta.model_name}_detail.html"]
@@ -137,7 +167,6 @@ class RecordDetailView(RelationsMixin, DetailView):
             body_html=markup.render(record.body, links),
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
-            preview=self.is_preview() and not record.is_published,
             **kwargs,
         )
 
@@ -320,11 +349,9 @@ class SourceListView(PagedRowsMixin, ListView):
         counts.add_citation_counts(rows)
 
 
-class SourceDetailView(RelationsMixin, DetailView):
+class SourceDetailView(PreviewMixin, RelationsMixin, DetailView):
+    model = models.Source
     template_name = "cooperation/source_detail.html"
-
-    def get_queryset(self):
-        return models.Source.objects.published()
 
     def get_relations(self):
         return [

@@ -5,9 +5,11 @@ import os
 import re
 import shutil
 import struct
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 
 from cooperation.models import Agreement
@@ -29,7 +31,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(monkeypatch):
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own database
@@ -47,12 +49,75 @@ def page(monkeypatch):
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
+        yield browser
         browser.close()
         # The test's queries between Playwright's calls ran in Playwright's context, with a
         # connection of their own: close it, or the test database cannot be dropped.
         connections.close_all()
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_page(viewport={"width": 1280, "height": 900})
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def signed_in_page(browser, live_server, username, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Log in").click()
+    assert page.url.endswith("/admin/"), page.url
+    return page
+
+
+def test_an_editors_change_waits_for_a_publisher_and_then_readers_see_it(
+    article, live_server, browser, django_user_model
+):
+    for name, role in (("ana", "editor"), ("pablo", "publisher")):
+        django_user_model.objects.create_user(name, password="a long test password")
+        call_command("grant_role", name, role, stdout=StringIO())
+    merida = Agreement.objects.get(slug="merida-initiative")
+    reader = browser.new_page(viewport={"width": 1280, "height": 900})
+    reader.goto(live_server.url + merida.get_absolute_url())
+    assert reader.locator("h1").inner_text() == "Mérida Initiative"
+    screenshot(reader, "review-1-public-before")
+
+    editor = signed_in_page(browser, live_server, "ana")
+    editor.goto(live_server.url + f"/admin/cooperation/agreement/{merida.pk}/change/")
+    assert "This record is live" in editor.locator(".review-banner").inner_text()
+    editor.get_by_label("Title:").fill("Mérida Initiative (2007–2021)")
+    editor.get_by_label("Comment on this change:").fill("Give the years")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    assert "pending changes" in editor.locator(".messagelist").inner_text()
+    editor.goto(live_server.url + f"/admin/cooperation/agreement/{merida.pk}/change/")
+    assert "awaiting review" in editor.locator(".review-banner").inner_text()
+    screenshot(editor, "review-2-editor-banner")
+
+    reader.reload()
+    assert reader.locator("h1").inner_text() == "Mérida Initiative"
+
+    publisher = signed_in_page(browser, live_server, "pablo")
+    waiting = publisher.locator("#awaiting-review")
+    assert "Give the years" in waiting.inner_text()
+    screenshot(publisher, "review-3-awaiting-review")
+    waiting.get_by_role("link", name="Review").click()
+    assert "(2007–2021)" in publisher.locator(".diff").inner_text()
+    screenshot(publisher, "review-4-diff")
+    publisher.get_by_role("button", name="Publish these changes").click()
+    assert "readers now see the changes" in publisher.locator(".messagelist").inner_text()
+
+    reader.reload()
+    assert reader.locator("h1").inner_text() == "Mérida Initiative (2007–2021)"
+    screenshot(reader, "review-5-public-after")
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(live_server.url + merida.get_absolute_url())
+    screenshot(phone, "review-6-public-after-phone")
 
 
 def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(article, live_server, page):

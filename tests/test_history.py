@@ -1,6 +1,7 @@
 """Versions: every change recorded with who, when and why; compare, revert and restore give
 back exactly the old fields and relations; a save over another editor's change is refused."""
 
+import html
 import re
 from io import StringIO
 
@@ -86,16 +87,25 @@ def test_revert_restores_exactly_the_old_fields_and_relations(admin_client, agre
     admin_client.post(url("change", agreement.pk), data)
     agreement.refresh_from_db()
     assert agreement.title == "Renamed"
-    response = admin_client.post(url("revert", agreement.pk, original.history_id))
+    response = admin_client.post(url("revert", agreement.pk, original.history_id), {"confirm": "1"})
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert (agreement.title, agreement.body, set(agreement.parties.all())) == before
     assert "Reverted" in agreement.history.first().history_change_reason
 
 
-def test_revert_needs_a_post(admin_client, agreement):
+def test_revert_asks_first_and_changes_nothing_until_confirmed(admin_client, agreement):
     version = agreement.history.first()
-    assert admin_client.get(url("revert", agreement.pk, version.history_id)).status_code == 403
+    edit(admin_client, agreement, title="Renamed")
+    revert = url("revert", agreement.pk, version.history_id)
+
+    asked = admin_client.get(revert)
+    admin_client.post(revert)
+
+    assert asked.status_code == 200
+    assert "Yes, revert" in asked.text
+    agreement.refresh_from_db()
+    assert agreement.title == "Renamed"
 
 
 def test_a_deleted_record_is_listed_and_restored_with_its_relations(admin_client, agreement):
@@ -148,7 +158,7 @@ def test_a_conflicting_save_is_refused_and_loses_neither_edit(client, agreement,
     response = client.post(url("change", agreement.pk), {**opened, "summary": "Second's summary"})
 
     assert response.status_code == 200
-    message = " ".join(response.context["errors"][0])
+    message = html.unescape(" ".join(response.context["errors"][0]))
     assert "first changed this record" in message
     assert "First's title" in message
     agreement.refresh_from_db()

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from cooperation.models import Agreement, State
+from cooperation.models import Agreement, Revision, State
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +63,18 @@ def test_confirming_imports_and_records_who_and_which_file(article, client, publ
     assert "agreements.json" in version.history_change_reason
 
 
-def test_records_an_import_changes_enter_as_drafts_and_the_others_keep_their_state(
+def test_changes_to_published_records_wait_for_review_and_the_others_keep_their_state(
     article, client, publisher
 ):
     response = upload(client, modified_agreements(), publish=False)
     assert response.context["report"].count("updated") == 1
     client.post(URL, {"confirm": "1"})
-    assert Agreement.objects.get(slug="merida-initiative").state == State.DRAFT
+    merida = Agreement.objects.get(slug="merida-initiative")
+    assert merida.state == State.PUBLISHED
+    assert merida.title == "Mérida Initiative"
+    assert (
+        Revision.objects.of(merida).open().get().fields["title"] == "Mérida Initiative (2007–2021)"
+    )
     assert Agreement.objects.get(slug="rio-treaty").state == State.PUBLISHED
 
 

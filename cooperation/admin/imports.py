@@ -24,8 +24,8 @@ class UploadForm(forms.Form):
         label=gettext_lazy("Publish the imported records"),
         required=False,
         help_text=gettext_lazy(
-            "Left unticked, every record the file creates or changes becomes a draft; "
-            "records it leaves unchanged keep their state."
+            "Left unticked, the records the file creates are drafts, and its changes to "
+            "published records wait for review: readers keep seeing the published versions."
         ),
     )
 
@@ -64,7 +64,7 @@ def import_view(request):
         context.update(
             report=report,
             file_name=upload.name,
-            state=State(state).label,
+            publish=state == State.PUBLISHED,
             created_count=report.count("created"),
             updated_count=report.count("updated"),
             unchanged_count=report.count("unchanged"),

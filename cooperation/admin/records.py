@@ -2,11 +2,17 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Subquery
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .. import revisions
 from ..counts import subquery_count
 from ..models import (
     Agreement,
@@ -14,12 +20,14 @@ from ..models import (
     Event,
     Initiative,
     Party,
+    Revision,
     Section,
     Source,
     State,
     Threat,
 )
-from .history import HistoryAdmin
+from .history import InlineVersionedForm
+from .reviews import ReviewedAdmin
 
 admin.site.site_header = _("US–Mexico defense cooperation: editors")
 admin.site.site_title = _("Defense cooperation records")
@@ -88,34 +96,20 @@ TIMESTAMPS = (_("Record"), {"fields": ["created_at", "updated_at"], "classes": [
 PUBLISHING = (_("Publishing"), {"fields": ["state", "preview_link"]})
 
 
-class PublishingAdmin(HistoryAdmin):
-    """The editorial workflow: every user may move a record between draft and review; only
-    publishers publish or withdraw it, one record at a time or in bulk."""
+class PublishingAdmin(ReviewedAdmin):
+    """The editorial workflow: editors write and submit for review; publishers publish or
+    withdraw, one record at a time or in bulk. Withdrawing asks first, saying what readers
+    will lose."""
 
     actions = ["submit_for_review", "publish", "withdraw"]
-
-    def has_publish_permission(self, request, obj=None):
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+    delete_confirmation_template = "admin/cooperation/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/cooperation/delete_selected_confirmation.html"
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), "state"]
+        return [*super().get_list_display(request), "state", "pending"]
 
     def get_list_filter(self, request):
         return ["state", *super().get_list_filter(request)]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "preview_link"]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if not self.has_publish_permission(request):
-            # Editors may keep a record's current state or set draft or review.
-            allowed = {State.DRAFT, State.IN_REVIEW, obj.state if obj else State.DRAFT}
-            form.base_fields["state"].choices = [
-                choice for choice in State.choices if choice[0] in allowed
-            ]
-        return form
 
     @admin.display(description=_("public page"))
     def preview_link(self, obj):
@@ -123,34 +117,110 @@ class PublishingAdmin(HistoryAdmin):
             return _("Save the record first.")
         url = obj.get_absolute_url()
         if obj.is_published:
-            return format_html('<a href="{}">{}</a>', url, _("View the public page"))
+            return format_html(
+                '<a href="{}">{}</a> · <a href="{}?preview=1">{}</a>',
+                url,
+                _("View the public page"),
+                url,
+                _("Preview the pending changes"),
+            )
         return format_html(
             '<a href="{}?preview=1">{}</a>', url, _("Preview the page (only editors see it)")
         )
 
-    def change_state(self, request, queryset, state, message):
-        changed = 0
-        for record in queryset.exclude(state=state):
-            # One save each, so that every change is recorded in the record's history.
-            record.state = state
-            record._change_reason = message % {"count": 1}
-            record.save()
-            changed += 1
-        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+    @admin.display(description=_("pending changes"))
+    def pending(self, obj):
+        return obj.open_revision_status or "–"
+
+    def get_queryset(self, request):
+        open_revisions = Revision.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model),
+            object_id=OuterRef("pk"),
+            status__in=Revision.OPEN,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_revision_status=Subquery(open_revisions.values("status")[:1]))
+        )
 
     @admin.action(description=_("Submit the selected records for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        self.change_state(
-            request, queryset, State.IN_REVIEW, _("%(count)d records submitted for review.")
+        submitted = sum(revisions.submit(record, request.user) is not None for record in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d record submitted for review.",
+                "%(count)d records submitted for review.",
+                submitted,
+            )
+            % {"count": submitted},
+            messages.SUCCESS,
         )
 
     @admin.action(description=_("Publish the selected records"), permissions=["publish"])
     def publish(self, request, queryset):
-        self.change_state(request, queryset, State.PUBLISHED, _("%(count)d records published."))
+        published, stale = 0, []
+        for record in queryset:
+            revision = revisions.open_revision(record)
+            if revision is not None:
+                try:
+                    revisions.publish(revision, request.user)
+                except revisions.StaleRevision:
+                    stale.append(str(record))
+                    continue
+            elif record.is_published:
+                continue
+            else:
+                record.state = State.PUBLISHED
+                record._change_reason = _("Published")
+                record.save()
+            published += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d record published.", "%(count)d records published.", published)
+            % {"count": published},
+            messages.SUCCESS,
+        )
+        if stale:
+            self.message_user(
+                request,
+                _(
+                    "Not published, because the record changed after its pending changes "
+                    "were written (open its review page): %(records)s."
+                )
+                % {"records": ", ".join(stale)},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Withdraw the selected records"), permissions=["publish"])
     def withdraw(self, request, queryset):
-        self.change_state(request, queryset, State.WITHDRAWN, _("%(count)d records withdrawn."))
+        live = list(queryset.filter(state=State.PUBLISHED))
+        if "confirm" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/cooperation/withdraw_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": _("Withdraw these records?"),
+                    "records": live,
+                    "selected": [record.pk for record in queryset],
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for record in live:
+            # One save each, so that every change is recorded in the record's history.
+            record.state = State.WITHDRAWN
+            record._change_reason = _("Withdrawn")
+            record.save()
+        self.message_user(
+            request,
+            ngettext("%(count)d record withdrawn.", "%(count)d records withdrawn.", len(live))
+            % {"count": len(live)},
+            messages.SUCCESS,
+        )
+        return None
 
 
 def dates_fieldset(model):
@@ -428,14 +498,28 @@ class EventAdmin(RecordAdmin):
 
 
 class ChildSectionInline(admin.TabularInline):
+    """The sections of a part, editable in place by publishers. Editors see them and change
+    each on its own page, where changes to a published one wait for review."""
+
     model = Section
+    form = InlineVersionedForm
     fk_name = "parent"
-    fields = ["position", "title", "slug", "kind", "heading_in_article"]
+    fields = ["position", "title", "slug", "kind", "heading_in_article", "base_version"]
     prepopulated_fields = {"slug": ["title"]}
     extra = 0
     show_change_link = True
     verbose_name = _("section of this part")
     verbose_name_plural = _("sections of this part")
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm("cooperation.publish_section"):
+            return super().get_readonly_fields(request, obj)
+        return [name for name in self.fields if name != "base_version"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if request.user.has_perm("cooperation.publish_section"):
+            return super().get_prepopulated_fields(request, obj)
+        return {}
 
 
 @admin.register(Section)

@@ -26,7 +26,9 @@ class Command(BaseCommand):
             "--state",
             choices=[State.DRAFT, State.PUBLISHED],
             help="Give every record the files create or change this state instead of the "
-            "files' own; records left unchanged keep theirs.",
+            "files' own; records left unchanged keep theirs. Changes to a published record "
+            "are published only with 'published' (or, without --state, where the file says "
+            "so); otherwise they wait for review as its pending changes.",
         )
         parser.add_argument(
             "--reason", help="The history comment of each record written (default: the files)."
@@ -66,7 +68,10 @@ class Command(BaseCommand):
             if outcome.action == "unchanged" and not detailed:
                 continue
             if detailed or outcome.action != "unchanged":
-                self.stdout.write(f"{outcome.action:>9}  {outcome.model} {outcome.slug}")
+                self.stdout.write(
+                    f"{outcome.action:>9}  {outcome.model} {outcome.slug}"
+                    f" (readers will see {outcome.readers})"
+                )
             for name, (old, new) in outcome.changes.items():
                 self.stdout.write(f"           {name}: {shorten(old)} → {shorten(new)}")
         for problem in result.problems:

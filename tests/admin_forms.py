@@ -1,0 +1,48 @@
+"""Driving the admin as a browser does: open a page, read its form's values, change some, post."""
+
+from django.urls import reverse
+
+
+def admin_url(model, view, *args):
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def field_values(form, prefix=None):
+    """The values a browser would send for ``form`` as it is shown."""
+    data = {}
+    for name in form.fields:
+        bound = form[name]
+        value = bound.value()
+        key = bound.html_name
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif isinstance(value, (list, tuple)):
+            data[key] = [str(getattr(item, "pk", item)) for item in value]
+        else:
+            data[key] = str(getattr(value, "pk", value))
+    return data
+
+
+def change_form(client, record):
+    """The record's change page, and the values its form would send unchanged."""
+    response = client.get(admin_url(type(record), "change", record.pk))
+    assert response.status_code == 200, response.status_code
+    data = field_values(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= field_values(formset.management_form)
+        for form in formset.forms:
+            data |= field_values(form)
+    return response, data
+
+
+def save(client, record, button="_save", **changes):
+    """Open the record's change form, change ``changes``, press ``button``."""
+    _page, data = change_form(client, record)
+    data.update(changes)
+    data[button] = "1"
+    return client.post(admin_url(type(record), "change", record.pk), data)

@@ -12,7 +12,7 @@ FIND_PYTHON = for candidate in python3.14 python3.13 python3.12 \
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo $$candidate; break; fi; done
 
-.PHONY: help install setup run serve superuser test test-postgres lint format lock clean bench-import bench
+.PHONY: help install setup run serve superuser test test-postgres lint format lock clean bench-import bench backup restore audit
 
 help:
 	@echo "make run        set up (first time) and serve the site on http://$(HOST):$(PORT)/"
@@ -25,6 +25,8 @@ help:
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
 	@echo "make bench-import  time and peak memory of importing 10,000 records"
 	@echo "make bench      page latency and SQL queries at 1k, 10k and 100k agreements, beside Datasette"
+	@echo "make backup     copy the database to var/backups/ (FILE=… to choose); make restore FILE=…"
+	@echo "make audit      scan the installed dependencies for known vulnerabilities"
 
 # The virtual environment is rebuilt whenever the lock file changes.
 $(VENV)/installed: requirements.lock
@@ -50,31 +52,51 @@ run: setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The production stack on this machine: gunicorn, DEBUG off, static files collected and served
-# by WhiteNoise. A secret key is made once in var/secret-key unless DJANGO_SECRET_KEY is set.
+# by WhiteNoise, and a worker for long imports. A secret key is made once in var/secret-key
+# unless DJANGO_SECRET_KEY is set. HTTPS is assumed: DJANGO_HTTPS=0 for plain HTTP here.
 WORKERS ?= $(or $(WEB_CONCURRENCY),3)
 serve: setup
 	@test -s var/secret-key || $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
 	@export MEXHIST_ENV=production \
 		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}" \
 		DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-$(HOST),localhost}" \
-		DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
+		DJANGO_HTTPS="$${DJANGO_HTTPS:-1}" \
 		DJANGO_CONN_MAX_AGE="$${DJANGO_CONN_MAX_AGE:-600}"; \
-	$(MANAGE) collectstatic --no-input -v0 && \
-	exec $(VENV)/bin/gunicorn mexhist.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	if [ "$$DJANGO_HTTPS" = "0" ]; then \
+		echo "HTTPS is off (DJANGO_HTTPS=0): cookies travel over plain HTTP, nothing is redirected" \
+			"to HTTPS and there is no HSTS. Only for a run on this machine." >&2; fi; \
+	$(MANAGE) collectstatic --no-input -v0 || exit 1; \
+	$(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn mexhist.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile -
 
 superuser: install
 	$(MANAGE) createsuperuser
 
+# A copy of the whole database while the site runs (var/backups/ unless FILE=…), and back.
+backup: install
+	$(MANAGE) backup $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=var/backups/…" >&2; exit 1; }
+	$(MANAGE) restore $(FILE)
+
+# Known vulnerabilities in the locked dependencies (the advisories PyPI publishes).
+audit: install
+	$(PYTHON) scripts/audit.py
+
+# On every core, a module's tests on one worker (its shared data is made once). The SQLite
+# run builds its tables without migrations; test-postgres and make serve's test migrate.
 test: setup
 	$(MANAGE) check
-	$(PYTHON) -m pytest -n auto $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n auto --dist loadscope --no-migrations $(PYTEST_ARGS)
 
 # The whole suite against a throwaway PostgreSQL cluster (scripts/postgres), stopped afterwards.
 test-postgres: install
 	@url=$$(scripts/postgres start) || exit 1; \
 	echo "Testing against $$url"; \
-	DATABASE_URL=$$url $(PYTHON) -m pytest -n auto $(PYTEST_ARGS); status=$$?; \
+	DATABASE_URL=$$url $(PYTHON) -m pytest -n auto --dist loadscope $(PYTEST_ARGS); status=$$?; \
 	scripts/postgres stop; exit $$status
 
 lint: install

@@ -122,7 +122,8 @@ def content_changes():
     """Make the changes inside one transaction that moves the content version once, at its
     end, however many records they save. Nested, the outermost batch moves it."""
     if _batch.get() is not None:
-        yield
+        with transaction.atomic():  # a savepoint: a rollback inside stays inside
+            yield
         return
     batch = _Batch()
     token = _batch.set(batch)

@@ -91,6 +91,25 @@ class Report:
             "problems": [asdict(problem) | {"text": str(problem)} for problem in self.problems],
         }
 
+    #: A summary lists at most this many records and problems: a file may hold 100,000.
+    SUMMARY_ITEMS = 500
+
+    def summary(self):
+        """The report as a page shows it: counts, the problems and the records that change
+        (each list cut to SUMMARY_ITEMS, with how many there are in all)."""
+        changed = [outcome for outcome in self.outcomes if outcome.action != "unchanged"]
+        return {
+            "ok": self.ok,
+            "written": self.written,
+            "counts": {
+                action: self.count(action) for action in ("created", "updated", "unchanged")
+            },
+            "changed": [asdict(outcome) for outcome in changed[: self.SUMMARY_ITEMS]],
+            "changed_total": len(changed),
+            "problems": [str(problem) for problem in self.problems[: self.SUMMARY_ITEMS]],
+            "problems_total": len(self.problems),
+        }
+
 
 class SlugIndex:
     """Slug → pk of each model's records: one query per model for the whole import, kept
@@ -133,7 +152,7 @@ class Entry:
         return str(self.fields.get("slug", ""))
 
     def problem(self, field, message):
-        return Problem(self.file, self.index, self.slug, field, message)
+        return Problem(self.file, self.index, shorten(self.slug), field, message)
 
 
 def json_type(value):
@@ -176,6 +195,8 @@ def wrong_json_type(model_field, value):
             value.encode("utf-8")
         except UnicodeEncodeError:
             return _("Holds characters that are not valid Unicode text (a lone surrogate).")
+        if "\x00" in value:
+            return _("Holds a NUL character, which no text field takes.")
     return None
 
 
@@ -186,6 +207,44 @@ class InvalidFile(Exception):
 
 
 # --- Reading ---------------------------------------------------------------------------------
+
+#: The longest whole number a file may hold: more digits than any field takes.
+MAX_DIGITS = 20
+
+
+class UnreadableJSON(ValueError):
+    pass
+
+
+def unique_keys(pairs):
+    """A JSON object, refused if a key appears twice: the second would silently win."""
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise UnreadableJSON(
+                _("The key “%(key)s” appears twice in one object.") % {"key": shorten(key)}
+            )
+        obj[key] = value
+    return obj
+
+
+def bounded_int(digits):
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise UnreadableJSON(
+            _("The file holds a number of %(count)d digits: no field takes more than %(max)d.")
+            % {"count": len(digits), "max": MAX_DIGITS}
+        )
+    return int(digits)
+
+
+def no_constant(name):
+    raise UnreadableJSON(_("%(name)s is not a JSON value.") % {"name": name})
+
+
+def shorten(text, limit=80):
+    """``text`` cut to ``limit`` characters: a value echoed in a message, however long."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def read_entries(name, data):
@@ -210,11 +269,19 @@ def read_entries(name, data):
             % {"byte": error.start, "line": line}
         ) from None
     try:
-        content = json.loads(text)
+        content = json.loads(
+            text, object_pairs_hook=unique_keys, parse_int=bounded_int, parse_constant=no_constant
+        )
     except json.JSONDecodeError as error:
         raise invalid(
             _("The file is not valid JSON: %(message)s at line %(line)d, column %(column)d.")
             % {"message": error.msg, "line": error.lineno, "column": error.colno}
+        ) from None
+    except UnreadableJSON as error:
+        raise invalid(str(error)) from None
+    except RecursionError:
+        raise invalid(
+            _("The file nests lists or objects far more deeply than a fixture file does.")
         ) from None
     if not isinstance(content, list):
         raise invalid(
@@ -269,8 +336,8 @@ def import_files(files, *, dry_run=False, reason=None, user=None, state=None, pr
     """Import ``files`` ({name: bytes}) all or nothing. Returns a Report.
 
     ``state`` overrides the publishing state of every imported record (for example "draft");
-    ``reason`` is the history comment of each record written; ``progress`` is called with the
-    number of objects done so far."""
+    ``reason`` is the history comment of each record written; ``progress`` is called with 1
+    as each object is done (a progress bar's ``update``)."""
     report = Report(dry_run=dry_run)
     entries = []
     for name, data in files.items():
@@ -334,31 +401,63 @@ def duplicate_slugs(entries):
     return problems
 
 
-def dependency_order(entries):
+def dependency_order(entries, report):
     """Entries by model, in PUBLIC_MODELS order; within a model, a record another refers to
-    (a section's part, the agreement another supersedes) comes before it where it can."""
+    (a section's part, the agreement another supersedes) comes before it where it can. Records
+    of the files that refer to each other in a circle are reported (agreements' supersedes
+    later, with the database's agreements too). Iterative: a chain may be as long as a file."""
     ordered = []
     for model in PUBLIC_MODELS:
         group = [entry for entry in entries if entry.model is model]
         by_slug = {entry.slug: entry for entry in group}
-        own = [f.name for f in model._meta.fields if f.many_to_one and f.related_model is model]
+        own = [f for f in model._meta.fields if f.many_to_one and f.related_model is model]
         placed, visiting = set(), set()
 
-        def place(entry, own=own, by_slug=by_slug, placed=placed, visiting=visiting):
-            if id(entry) in placed or id(entry) in visiting:
-                return  # placed already, or a cycle, which the cycle check reports
-            visiting.add(id(entry))
-            for name in own:
-                key = entry.fields.get(name)
-                if isinstance(key, list) and key and key[0] in by_slug:
-                    place(by_slug[key[0]])
-            visiting.discard(id(entry))
-            placed.add(id(entry))
-            ordered.append(entry)
+        def referred(entry, own=own, by_slug=by_slug):
+            for reference in own:
+                key = entry.fields.get(reference.name)
+                if isinstance(key, list) and key and isinstance(key[0], str) and key[0] in by_slug:
+                    yield reference, by_slug[key[0]]
 
-        for entry in group:
-            place(entry)
+        for start in group:
+            if id(start) in placed:
+                continue
+            stack, path = [(start, referred(start))], [start]
+            visiting.add(id(start))
+            while stack:
+                entry, references = stack[-1]
+                for reference, target in references:
+                    if id(target) in placed:
+                        continue
+                    if id(target) in visiting:
+                        circle(reference, path[path.index(target) :], report)
+                        continue
+                    visiting.add(id(target))
+                    stack.append((target, referred(target)))
+                    path.append(target)
+                    break
+                else:
+                    stack.pop()
+                    path.pop()
+                    visiting.discard(id(entry))
+                    placed.add(id(entry))
+                    ordered.append(entry)
     return ordered
+
+
+def circle(field, entries, report):
+    """Report records of the files that refer to each other through ``field`` in a circle."""
+    if field.name == "supersedes":
+        return  # supersedes_cycles reports it, with the database's agreements too
+    chain = " → ".join(shorten(entry.slug, 40) for entry in [*entries, entries[0]])
+    for entry in entries:
+        report.problems.append(
+            entry.problem(
+                field.name,
+                _("These records refer to each other through “%(field)s” in a circle: %(chain)s.")
+                % {"field": field.verbose_name, "chain": chain},
+            )
+        )
 
 
 def apply_entries(entries, report, state, progress):
@@ -369,12 +468,15 @@ def apply_entries(entries, report, state, progress):
     published record's changes wait for review unless that state, or else the file's, is
     "published" (``waits_for_review``)."""
     applied_entries = []
-    for done, entry in enumerate(dependency_order(entries), start=1):
+    ordered = dependency_order(entries, report)
+    if report.problems:  # records in a circle: their own problems would only confuse
+        return
+    for entry in ordered:
         applied = apply_fields(entry, report, state)
         if applied:
             applied_entries.append(applied)
         if progress:
-            progress(done)
+            progress(1)
     for entry, record, outcome, relations in applied_entries:
         self_references(entry, record, outcome, relations, report)
         many_to_many(entry, record, outcome, relations, report)

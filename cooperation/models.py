@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -89,6 +90,22 @@ class public_relation:
         return related if related is not None and related.is_published else None
 
 
+#: The longest texts a record holds, in characters: a long essay, not a book. The admin's form
+#: and every import refuse more, so that no page grows past what a reader can load.
+SUMMARY_LENGTH, BODY_LENGTH, NOTE_LENGTH = 2_000, 100_000, 20_000
+
+
+def bounded_text(verbose_name, length, **options):
+    """A text of at most ``length`` characters, checked by forms and by ``full_clean()``."""
+    return models.TextField(
+        verbose_name,
+        blank=True,
+        max_length=length,
+        validators=[MaxLengthValidator(length)],
+        **options,
+    )
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -144,15 +161,15 @@ class Record(Publishable):
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    summary = models.TextField(_("summary"), blank=True, help_text=_("One paragraph."))
-    body = models.TextField(
+    summary = bounded_text(_("summary"), SUMMARY_LENGTH, help_text=_("One paragraph."))
+    body = bounded_text(
         _("body"),
-        blank=True,
+        BODY_LENGTH,
         help_text=_("Markdown. Link a record with [[agreement:slug]] or [[agreement:slug|text]]."),
     )
-    editorial_note = models.TextField(
+    editorial_note = bounded_text(
         _("editorial note"),
-        blank=True,
+        NOTE_LENGTH,
         help_text=_(
             "Where the source article and the public record differ: what the record shows."
         ),
@@ -210,7 +227,7 @@ class Source(Publishable):
     issued_date = models.DateField(_("published"), null=True, blank=True)
     issued_precision = precision_field(_("published to the"))
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), NOTE_LENGTH)
 
     history = RecordHistory(m2m_fields=())
     objects = PublicManager()
@@ -898,3 +915,45 @@ class Revision(models.Model):
         """As ``Publishable.claim``: move the edit number on from ``opened_on``, or False."""
         claimed = Revision.objects.filter(pk=self.pk, lock_version=opened_on)
         return bool(claimed.update(lock_version=opened_on + 1))
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("being checked")
+    CHECKED = "checked", _("checked: ready to import")
+    REFUSED = "refused", _("refused: see its problems")
+    IMPORTING = "importing", _("being imported")
+    IMPORTED = "imported", _("imported")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(models.Model):
+    """A file a publisher uploaded, checked and imported by a worker off the request path
+    (``cooperation.tasks``). The file is kept here, not in the session nor on one host's
+    disk, until it is imported or refused."""
+
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE
+    )
+    name = models.CharField(_("file"), max_length=200)
+    data = models.BinaryField()
+    publish = models.BooleanField(_("publish the records"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    #: What the check or the import found: Report.summary().
+    report = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        default_permissions = ()
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self):
+        return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)

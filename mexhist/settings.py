@@ -4,11 +4,13 @@ Development needs no configuration. ``MEXHIST_ENV=production`` turns DEBUG off a
 start without ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -53,11 +55,17 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_tasks_db",
     "cooperation",
 ]
 
 MIDDLEWARE = [
+    # First: a request body over its limit is refused before anything reads it.
+    "mexhist.security.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: refuses a locked-out login before the password is checked.
+    "axes.middleware.AxesMiddleware",
     # Last: it runs each request that may write as one batch of content changes.
     "cooperation.caching.ContentChangesMiddleware",
 ]
@@ -75,7 +85,10 @@ if os.environ.get("MEXHIST_QUERY_COUNT") == "1":
 
 if PRODUCTION:
     # Serves the collected static files; development serves them with runserver.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "mexhist.urls"
 
@@ -89,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -132,7 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+# The pages follow their content, which is in English until the Spanish edition exists: a
+# browser asking for Spanish gets English pages marked as English. (The interface strings are
+# wrapped for translation already.)
+LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -181,15 +198,103 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # restores a version's relations as well as its fields.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# --- Security --------------------------------------------------------------------------------
+
+# Production assumes HTTPS (behind a load balancer that terminates it and sets
+# X-Forwarded-Proto): cookies travel over HTTPS only, plain HTTP is redirected, and browsers
+# are told to use HTTPS for a year (HSTS). DJANGO_HTTPS=0 turns this off for a production-like
+# run on one machine over plain HTTP; make serve says so when it starts.
+HTTPS = PRODUCTION and os.environ.get("DJANGO_HTTPS", "1") != "0"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    # Cookies go over HTTPS only, unless DJANGO_HTTPS=0 (a production-like run on localhost).
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("DJANGO_HTTPS", "1") != "0"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+    SECURE_SSL_REDIRECT = HTTPS
+    # The load balancer checks health over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+    # Consent to being listed in the browsers' preload lists (hstspreload.org): only the
+    # domain's owner can submit it there. See the README before turning it on for good.
+    SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("DJANGO_HSTS_PRELOAD", "1") != "0"
+
+# A strict Content-Security-Policy: nothing inline without the page's nonce, nothing from
+# elsewhere. Django's own CSP (6.0+).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# No page of the site uses these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "fullscreen", "geolocation", "gyroscope", "magnetometer", "microphone", "midi",
+        "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock",
+        "sync-xhr", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+
+# Login throttling (django-axes): five wrong passwords lock the username, and five from one
+# address lock the address, for fifteen minutes; while locked, no password is checked. A
+# publisher or superuser unlocks in the admin (Axes, Access attempts) or with
+# `manage.py axes_reset_username USERNAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "mexhist.security.client_ip"
+#: How many proxies (load balancers) stand between the readers and the site: the client's
+#: address is that many entries from the right of X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+
+# --- Bounds ----------------------------------------------------------------------------------
+
+#: A request body larger than this is refused with 413 before it is read.
+REQUEST_BODY_LIMIT = 3 * 1024 * 1024
+#: ... but for the import page, which takes fixture files.
+IMPORT_BODY_LIMIT = 51 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
+
+# Long imports run as tasks: a worker (manage.py db_worker, started by make serve) takes them
+# from a table of the database, so that any host's worker can run any host's upload.
+# Development runs them at once.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if PRODUCTION
+        else "django.tasks.backends.immediate.ImmediateBackend"
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line": {"()": "mexhist.security.OneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # A request with a host not served here is worth a line, not a traceback.
+        "one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.security.DisallowedHost": {"handlers": ["one_line"], "propagate": False},
+        # django-axes logs every sign-in at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -249,6 +249,7 @@ def serve_ours(database, *, cache, log_path):
     port = free_port()
     env = server_environment(
         DATABASE_URL=database.url,
+        DJANGO_HTTPS="0",  # plain HTTP on this machine
         MEXHIST_QUERY_COUNT="1",
         MEXHIST_PAGE_CACHE="1" if cache else "0",
     )

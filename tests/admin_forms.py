@@ -46,3 +46,11 @@ def save(client, record, button="_save", **changes):
     data.update(changes)
     data[button] = "1"
     return client.post(admin_url(type(record), "change", record.pk), data)
+
+
+def sign_in(client, username, password):
+    """Sign in through the admin's login page, as a person does; the response."""
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+    )

@@ -30,6 +30,24 @@ pytestmark = [
 ]
 
 
+class Browser:
+    """Chromium, whose pages report every Content-Security-Policy violation: the site's
+    policy allows nothing inline without its nonce, and no page may need more."""
+
+    def __init__(self, chromium):
+        self.chromium = chromium
+        self.csp_violations = []
+
+    def new_page(self, **options):
+        page = self.chromium.new_page(**options)
+        page.on("console", self.note)
+        return page
+
+    def note(self, message):
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+
 @pytest.fixture
 def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
@@ -38,7 +56,7 @@ def browser(monkeypatch):
     # reads happen between its calls, never inside them.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
@@ -49,11 +67,13 @@ def browser(monkeypatch):
                 "--no-first-run",
             ],
         )
+        browser = Browser(chromium)
         yield browser
-        browser.close()
+        chromium.close()
         # The test's queries between Playwright's calls ran in Playwright's context, with a
         # connection of their own: close it, or the test database cannot be dropped.
         connections.close_all()
+        assert browser.csp_violations == []
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cooperation.management.commands import ensure_dev_superuser
+from tests.admin_forms import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def password_file(tmp_path, monkeypatch):
 def test_creates_an_admin_whose_saved_password_signs_in(password_file, client):
     call_command("ensure_dev_superuser")
     user, password = (line.split(": ")[1] for line in password_file.read_text().splitlines())
-    assert client.login(username=user, password=password)
+    assert sign_in(client, user, password).status_code == 302
     assert client.get("/admin/").status_code == 200
 
 

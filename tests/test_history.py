@@ -66,7 +66,7 @@ def test_compare_shows_changed_words_and_relations(admin_client, agreement):
     )
     changes = {change.label: change for change in page.context["changes"]}
     assert str(changes["body"].words) == (
-        "Announced in<ins> October</ins> 2007 and first funded in 2008."
+        "Announced in <ins>October </ins>2007 and first funded in 2008."
     )
     assert changes["parties"].added == ("Canada",)
     assert changes["parties"].removed == ("USA",)

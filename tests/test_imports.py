@@ -106,6 +106,14 @@ def dependencies():
     assert report.ok, problems_text(report)
 
 
+#: A section of the article's second part, but for its slug, position and part.
+SECTION = {
+    "title": "A section",
+    "kind": "section",
+    "body": "Text.",
+    "state": "published",
+}
+
 BAD_FILES = [
     pytest.param(
         {"bad.json": b'[\n  {"model": "cooperation.agreement",,}\n]'},
@@ -230,6 +238,65 @@ BAD_FILES = [
         {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "pk"},
         ["remove the “pk” key"],
         id="primary-key",
+    ),
+    pytest.param(
+        {"bad.json": b"[" * 100_000 + b"]" * 100_000},
+        {"file": "bad.json", "index": None, "slug": "", "field": ""},
+        ["nests lists or objects far more deeply"],
+        id="nested-100000-deep",
+    ),
+    pytest.param(
+        {
+            "bad.json": b'[{"model": "cooperation.era", "fields": {"start_year": '
+            + b"9" * 5000
+            + b"}}]"
+        },
+        {"file": "bad.json", "index": None, "slug": "", "field": ""},
+        ["a number of 5000 digits"],
+        id="five-thousand-digit-number",
+    ),
+    pytest.param(
+        {"bad.json": b'[{"model": "cooperation.agreement", "fields": {"slug": "a", "slug": "b"}}]'},
+        {"file": "bad.json", "index": None, "slug": "", "field": ""},
+        ["The key “slug” appears twice"],
+        id="duplicate-key",
+    ),
+    pytest.param(
+        {"bad.json": b'[{"model": "cooperation.agreement", "fields": {"year": NaN}}]'},
+        {"file": "bad.json", "index": None, "slug": "", "field": ""},
+        ["NaN is not a JSON value"],
+        id="not-a-number",
+    ),
+    pytest.param(
+        {"bad.json": as_file([new_agreement(summary="A summary\u0000 with a NUL.")])},
+        {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "summary"},
+        ["NUL character"],
+        id="nul-character",
+    ),
+    pytest.param(
+        {"bad.json": as_file([new_agreement(body="word " * 20_001)])},
+        {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "body"},
+        ["at most 100000 characters"],
+        id="body-longer-than-the-admin-takes",
+    ),
+    pytest.param(
+        {
+            "bad.json": as_file(
+                [
+                    {
+                        "model": "cooperation.section",
+                        "fields": {**SECTION, "slug": "first", "position": 1, "parent": ["second"]},
+                    },
+                    {
+                        "model": "cooperation.section",
+                        "fields": {**SECTION, "slug": "second", "position": 2, "parent": ["first"]},
+                    },
+                ]
+            )
+        },
+        {"file": "bad.json", "index": 0, "slug": "first", "field": "parent"},
+        ["in a circle", "first → second → first"],
+        id="sections-each-others-part",
     ),
 ]
 
@@ -673,3 +740,22 @@ def test_any_mutated_agreement_is_imported_or_refused_without_writing(dependenci
             assert not report.written
             assert snapshot() == before
         transaction.set_rollback(True)
+
+
+def test_a_slug_of_a_million_characters_is_quoted_short(loaded):
+    report = import_files({"bad.json": as_file([new_agreement(slug="x" * 1_000_000)])})
+
+    text = "\n".join(problems_text(report))
+    assert report.problems
+    assert len(text) < 2_000
+    assert "x" * 79 + "…" in text
+    assert snapshot() == loaded
+
+
+def test_the_progress_is_told_of_each_object_once(loaded):
+    calls = []
+    objects = [new_agreement(), new_agreement("another-agreement", title="Another")]
+
+    import_files({"good.json": as_file(objects)}, dry_run=True, progress=calls.append)
+
+    assert calls == [1, 1]

@@ -520,12 +520,12 @@ def test_two_saves_at_the_same_moment_one_lands_and_the_other_is_refused(
 
 
 def test_an_import_without_publish_keeps_changes_to_live_records_for_review(article, publisher):
-    from tests.test_import_admin import modified_agreements, upload
+    from tests.test_import_admin import confirm, modified_agreements, upload
 
-    report = upload(publisher, modified_agreements(), publish=False).context["report"]
-    merida = next(o for o in report.outcomes if o.slug == "merida-initiative")
-    assert "wait for review" in merida.readers
-    publisher.post("/admin/import/", {"confirm": "1"})
+    page = upload(publisher, modified_agreements(), publish=False)
+    merida = next(o for o in page.context["report"]["changed"] if o["slug"] == "merida-initiative")
+    assert "wait for review" in merida["readers"]
+    confirm(publisher, page)
 
     record = Agreement.objects.get(slug="merida-initiative")
     assert record.title == "Mérida Initiative"
@@ -636,7 +636,7 @@ def through_the_admin_import(editor, live):
 
     text = change_of(live, "published")
     assert upload(editor, text.encode(), publish=True).status_code == 403
-    assert editor.post("/admin/import/", {"confirm": "1"}).status_code == 403
+    assert editor.post("/admin/import/1/", {"confirm": "1"}).status_code == 403
 
 
 def through_the_import_command(editor, live):

@@ -13,6 +13,7 @@ from cooperation import revisions
 from cooperation.models import Agreement, Era, Revision, RevisionStatus, State
 from cooperation.roles import EDITOR, PUBLISHER
 from tests import factories
+from tests.admin_forms import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +259,7 @@ def test_grant_role_creates_the_user_with_the_role(django_user_model, client):
     assert user.is_staff
     assert user.has_perm("cooperation.change_agreement")
     assert not user.has_perm("cooperation.publish_agreement")
-    assert client.login(username="newcomer", password=password)
+    assert sign_in(client, "newcomer", password).status_code == 302
 
 
 def test_grant_role_can_take_a_role_away(django_user_model):

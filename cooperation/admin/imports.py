@@ -1,18 +1,22 @@
-"""The publishers' import page: upload a fixture file, read the dry-run report, confirm."""
+"""The publishers' import page: upload a fixture file, read the dry-run report, confirm.
+
+The check and the import run as tasks (``cooperation.tasks``) on a worker, so that a file of
+tens of thousands of records never holds up a web worker; the file waits in its ImportJob, and
+the job's page follows it until it is done."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import site
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..imports import MAX_FILE_BYTES, import_files
-from ..models import PUBLIC_MODELS, State
-
-SESSION_KEY = "cooperation_pending_import"
+from ..imports import MAX_FILE_BYTES
+from ..models import PUBLIC_MODELS, ImportJob, ImportStatus
+from ..tasks import check_import, run_import
 
 
 class UploadForm(forms.Form):
@@ -44,62 +48,59 @@ def may_import(user):
 
 
 def import_view(request):
+    """Upload a file: it is stored as an ImportJob and checked by a worker."""
     if not may_import(request.user):
         raise PermissionDenied
-    context = {**site.each_context(request), "title": _("Import records")}
-    if request.method == "POST" and "confirm" in request.POST:
-        return confirm(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        state = State.PUBLISHED if form.cleaned_data["publish"] else State.DRAFT
-        report = import_files({upload.name: data}, dry_run=True, state=state)
-        if report.ok:
-            request.session[SESSION_KEY] = {
-                "name": upload.name,
-                "text": data.decode("utf-8"),
-                "state": state,
-            }
-        context.update(
-            report=report,
-            file_name=upload.name,
-            publish=state == State.PUBLISHED,
-            created_count=report.count("created"),
-            updated_count=report.count("updated"),
-            unchanged_count=report.count("unchanged"),
-        )
-    context["form"] = form
-    return TemplateResponse(request, "admin/cooperation/import.html", context)
-
-
-def confirm(request):
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending is None:
-        messages.error(request, _("There is no checked file to import: upload it again."))
-        return redirect("cooperation-import")
-    report = import_files(
-        {pending["name"]: pending["text"].encode("utf-8")},
-        state=pending["state"],
-        user=request.user,
-        reason=_("Imported from %(file)s") % {"file": pending["name"]},
-    )
-    if report.ok:
-        messages.success(
-            request,
-            _(
-                "Imported %(file)s: %(created)d created, %(updated)d updated, "
-                "%(unchanged)d unchanged."
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                user=request.user,
+                name=upload.name[:200],
+                data=upload.read(),
+                publish=form.cleaned_data["publish"],
             )
-            % {
-                "file": pending["name"],
-                "created": report.count("created"),
-                "updated": report.count("updated"),
-                "unchanged": report.count("unchanged"),
-            },
-        )
-    else:
-        # The database changed since the check: nothing was written; say why.
-        for problem in report.problems:
-            messages.error(request, str(problem))
-    return redirect("cooperation-import")
+            check_import.enqueue(job.pk)
+        return redirect("cooperation-import-job", job.pk)
+    return TemplateResponse(
+        request,
+        "admin/cooperation/import.html",
+        {
+            **site.each_context(request),
+            "title": _("Import records"),
+            "form": form,
+            "jobs": ImportJob.objects.filter(user=request.user).defer("data")[:10],
+        },
+    )
+
+
+def import_job_view(request, job_id):
+    """One upload: being checked, its report and the button to import it, being imported, or
+    done. The page reloads itself while the worker is at it."""
+    if not may_import(request.user):
+        raise PermissionDenied
+    jobs = ImportJob.objects.defer("data")
+    if not request.user.is_superuser:
+        jobs = jobs.filter(user=request.user)
+    job = get_object_or_404(jobs, pk=job_id)
+    if request.method == "POST" and "confirm" in request.POST:
+        with transaction.atomic():
+            claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+                status=ImportStatus.IMPORTING
+            )
+            if claimed:
+                run_import.enqueue(job.pk)
+        if not claimed:
+            messages.error(request, _("This file is not waiting to be imported."))
+        return redirect("cooperation-import-job", job.pk)
+    return TemplateResponse(
+        request,
+        "admin/cooperation/import_job.html",
+        {
+            **site.each_context(request),
+            "title": _("Import of %(file)s") % {"file": job.name},
+            "job": job,
+            "report": job.report,
+        },
+    )

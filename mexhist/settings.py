@@ -156,7 +156,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic gathers the files WhiteNoise serves; a deployment may keep them elsewhere.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In production WhiteNoise serves the collected files compressed, under hashed names, with
 # far-future cache headers; development serves them from static/ as they are.

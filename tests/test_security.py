@@ -70,8 +70,12 @@ print(json.dumps({
 """
 
 
-def test_production_pages_carry_hsts_csp_and_permissions_policy_and_redirect_plain_http():
-    result = production(script=HEADERS_SCRIPT, DATABASE_URL="sqlite:///:memory:")
+def test_production_pages_carry_hsts_csp_and_permissions_policy_and_redirect_plain_http(tmp_path):
+    # As a deployment does, collect the static files first: production serves them by hashed name.
+    static = {"DJANGO_STATIC_ROOT": str(tmp_path / "static")}
+    collected = production("collectstatic", "--no-input", "-v0", **static)
+    assert collected.returncode == 0, collected.stderr
+    result = production(script=HEADERS_SCRIPT, DATABASE_URL="sqlite:///:memory:", **static)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     headers = seen["page"]

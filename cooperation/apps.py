@@ -9,8 +9,10 @@ class CooperationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import roles, signals
+        from . import roles, search, signals
 
         signals.connect()
         # After the permissions, which django.contrib.auth creates on the same signal.
         post_migrate.connect(roles.ensure_roles, sender=self, dispatch_uid="cooperation-roles")
+        # The full-text index is the database's own kind of object, not a model's table.
+        post_migrate.connect(search.install, sender=self, dispatch_uid="cooperation-search")

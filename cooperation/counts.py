@@ -65,14 +65,14 @@ def relation_table(model, relation):
 
 
 def published_links(model, relation, targets=None):
-    """{target id: number of published ``model`` records linked to it through the many-to-many
-    ``relation``}, for the ``targets`` ids given or for all.
+    """{published target id: number of published ``model`` records linked to it through the
+    many-to-many ``relation``}, for the ``targets`` ids given or for all.
 
     It counts all links less the links of unpublished records. Both counts read only the
     relation's table and its indexes: checking each link's record for its state instead would
     read the row of every record, which at scale costs ten times as much."""
     through, source, target = relation_table(model, relation)
-    links = through.objects.all()
+    links = through.objects.filter(**{f"{target}__state": State.PUBLISHED})
     if targets is not None:
         links = links.filter(**{f"{target}__in": targets})
     counts = per_value(links, f"{target}_id")

@@ -4,6 +4,8 @@ Each partial date ``<name>`` is stored as a DateField ``<name>_date`` holding it
 day (so that it sorts and filters as a date) and a ``<name>_precision``, and shown at that
 precision."""
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -137,3 +139,26 @@ def list_order_index(name, field, within=None):
     records of one value of the column ``within``."""
     columns = [F("state"), *([F(within)] if within else []), undated(field), F(field), F("title")]
     return models.Index(*columns, name=name)
+
+
+# --- Whether something held in a year -------------------------------------------------------
+
+
+def held_in(year, began, ended, *, holding):
+    """A condition: begun (the date ``began``) by the end of ``year``, and either ended (the
+    date field ``ended``) in or after it, or not ended with a status among ``holding`` (one
+    that says it still holds). A record whose end is unknown and whose status does not say it
+    holds is not counted: see ``end_unknown_by``."""
+    begun = Q(**{f"{began}__lte": datetime.date(year, 12, 31)})
+    ended_since = Q(**{f"{ended}__gte": datetime.date(year, 1, 1)})
+    still_holds = Q(**{f"{ended}__isnull": True, "status__in": holding})
+    return begun & (ended_since | still_holds)
+
+
+def end_unknown_by(year, began, ended, *, holding, never):
+    """A condition: begun by the end of ``year`` with no end date, and a status that neither
+    says it still holds nor that it never began (``never``): ended on a date the record does
+    not give, or not known to hold. Such records are shown apart, not counted as held."""
+    return Q(**{f"{began}__lte": datetime.date(year, 12, 31), f"{ended}__isnull": True}) & ~Q(
+        status__in=[*holding, *never]
+    )

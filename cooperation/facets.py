@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
 
 from . import counts
-from .models import Threat
+from .models import State, Threat
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Option:
     label: str
     count: int
     checked: bool
+    #: The parameter the option sets, where it is not the facet's own (a date facet's years).
+    name: str = ""
 
 
 @dataclass
@@ -40,12 +43,21 @@ class ShownFacet:
     hidden: int = 0
 
 
-class ChoiceFacet:
+class Facet:
+    """What every facet shares: the filter it offers choices of (``name``), and the filters
+    it is counted without (``own``: its own)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.own = {name}
+
+
+class ChoiceFacet(Facet):
     """A column with choices (an agreement's kind): every choice is offered. Choice facets
     under the same filters are counted together, in one pass over the records."""
 
     def __init__(self, name, column=None):
-        self.name = name
+        super().__init__(name)
         self.column = column or name
 
     def count(self, records, model):
@@ -63,7 +75,7 @@ class ChoiceFacet:
         ], 0
 
 
-class RecordFacet:
+class RecordFacet(Facet):
     """A foreign key to records (an agreement's era): the records with most results are
     offered, and the chosen ones."""
 
@@ -71,12 +83,14 @@ class RecordFacet:
     shown = 12
 
     def __init__(self, name, field_name=None):
-        self.name = name
+        super().__init__(name)
         self.field_name = field_name or name
 
     def count(self, records, model):
+        """Per published record: a draft era is never counted, nor said to exist."""
         column = model._meta.get_field(self.field_name).attname
-        return counts.per_value(records.filter(**{f"{column}__isnull": False}), column)
+        published = records.filter(**{f"{self.field_name}__state": State.PUBLISHED})
+        return counts.per_value(published, column)
 
     count_all = count
 
@@ -85,14 +99,15 @@ class RecordFacet:
         ranked = sorted(counted.items(), key=lambda pair: -pair[1])[: 2 * self.shown]
         return Counted(dict(ranked), len(counted))
 
-    def options(self, form_field, counted, chosen):
-        """The published records with most results and the chosen ones, in their usual
-        order, fetched in one query; and how many records with results are left out."""
-        candidates = sorted(counted.counts, key=lambda pk: -counted.counts[pk])
+    def options(self, form_field, counted, chosen, shown=None):
+        """The published records with most results (``shown`` of them) and the chosen ones,
+        in their usual order, fetched in one query; and how many with results are left out."""
+        shown_count = shown or self.shown
+        candidates = sorted(counted.counts, key=lambda pk: -counted.counts[pk])[: 2 * shown_count]
         chosen_ids = [record.pk for record in chosen]
         records = list(form_field.queryset.filter(Q(pk__in=candidates) | Q(pk__in=chosen_ids)))
         ranked = sorted(records, key=lambda record: -counted.counts.get(record.pk, 0))
-        top = {record.pk for record in ranked[: self.shown]}
+        top = {record.pk for record in ranked[:shown_count]}
         shown = [r for r in records if r.pk in top or r.pk in chosen_ids]
         options = [
             Option(
@@ -109,7 +124,9 @@ class LinkFacet(RecordFacet):
 
     def count(self, records, model):
         through, source, target = counts.relation_table(model, self.field_name)
-        links = through.objects.filter(**{f"{source}__in": records.values("pk")})
+        links = through.objects.filter(
+            **{f"{source}__in": records.values("pk"), f"{target}__state": State.PUBLISHED}
+        )
         return counts.per_value(links, f"{target}_id")
 
     def count_all(self, records, model):
@@ -132,7 +149,7 @@ class ThreatEraFacet(RecordFacet):
         pairs = set()
         for links, record in Threat.links():
             pairs |= set(
-                links.filter(**which, **{f"{record}__era__isnull": False})
+                links.filter(**which, **{f"{record}__era__state": State.PUBLISHED})
                 .values_list(f"{record}__era", "threat")
                 .distinct()
             )
@@ -142,14 +159,58 @@ class ThreatEraFacet(RecordFacet):
         return per_era
 
 
+class DateFacet(Facet):
+    """A list's dates (an agreement's signing) by decade, then, a decade chosen, by year: the
+    filters ``decade`` and ``year``, which narrow as the era facet does."""
+
+    def __init__(self, field_name, label):
+        super().__init__("decade")
+        self.own = {"decade", "year"}
+        self.field_name = field_name
+        self.label = label
+
+    def count(self, records, model):
+        dated = records.filter(**{f"{self.field_name}__isnull": False})
+        return counts.per_value(dated.annotate(year=ExtractYear(self.field_name)), "year")
+
+    count_all = count
+
+    def summarize(self, counted):
+        return Counted(counted, len(counted))
+
+    def shown(self, counted, applied):
+        """Decades with their counts; within the chosen decades, their years."""
+        decades, years = set(applied.get("decade") or ()), set(applied.get("year") or ())
+        per_decade = {}
+        for year, total in counted.counts.items():
+            per_decade[year - year % 10] = per_decade.get(year - year % 10, 0) + total
+        options = []
+        for decade in sorted(per_decade | dict.fromkeys(decades, 0)):
+            options.append(
+                Option(str(decade), f"{decade}s", per_decade.get(decade, 0), decade in decades)
+            )
+            if decade in decades or any(year - year % 10 == decade for year in years):
+                options += [
+                    Option(str(year), str(year), counted.counts.get(year, 0), year in years, "year")
+                    for year in range(decade, decade + 10)
+                    if year in counted.counts or year in years
+                ]
+        return ShownFacet(self.name, self.label, options)
+
+
 class FacetedList:
     """The facets of one page of a FilterSet: each counted under the valid filters other than
     its own, and offered with its chosen values."""
 
-    def __init__(self, filterset, facets):
+    #: A facet asked for in full ("Show them all") offers at most this many choices.
+    EXPANDED = 300
+
+    def __init__(self, filterset, facets, expanded=()):
+        """``expanded``: the names of record facets to offer in full."""
         self.filterset = filterset
         self.facets = facets
         self.model = filterset.queryset.model
+        self.expanded = set(expanded)
 
     @cached_property
     def applied(self):
@@ -166,9 +227,11 @@ class FacetedList:
         }
 
     def records_without(self, excluded):
+        """The records under the filters but ``excluded`` (a facet's own, or None)."""
+        excluded = excluded.own if isinstance(excluded, Facet) else {excluded}
         records = self.filterset.queryset
         for name, value in self.applied.items():
-            if name != excluded:
+            if name not in excluded:
                 records = self.filterset.filters[name].filter(records, value)
         return records.order_by()
 
@@ -197,7 +260,7 @@ class FacetedList:
         """A facet that only its own filter narrows has the unfiltered counts: read if
         remembered, else counted alone. The others are counted under the filters."""
         name = f"facets:{self.model._meta.model_name}"
-        alone = [facet for facet in self.facets if not self.applied.keys() - {facet.name}]
+        alone = [facet for facet in self.facets if not self.applied.keys() - facet.own]
         unfiltered = counts.recalled(name) if alone else None
         if unfiltered is not None:
             result = {facet.name: unfiltered[facet.name] for facet in alone}
@@ -224,12 +287,12 @@ class FacetedList:
         together = [
             facet
             for facet in facets
-            if isinstance(facet, ChoiceFacet) and facet.name not in self.applied
+            if isinstance(facet, ChoiceFacet) and not facet.own & self.applied.keys()
         ]
         result = self.count_together(together, self.records_without(None))
         for facet in facets:
             if facet.name not in result:
-                records = self.records_without(facet.name)
+                records = self.records_without(facet)
                 result[facet.name] = facet.summarize(facet.count(records, self.model))
         return result
 
@@ -255,8 +318,23 @@ class FacetedList:
         form = self.filterset.form
         result = []
         for facet in self.facets:
+            if isinstance(facet, DateFacet):
+                result.append(facet.shown(counted[facet.name], self.applied))
+                continue
             form_field = form.fields[facet.name]
             chosen = list(self.applied.get(facet.name) or [])
-            options, hidden = facet.options(form_field, counted[facet.name], chosen)
+            if isinstance(facet, RecordFacet) and facet.name in self.expanded:
+                full = self.count_in_full(facet)
+                options, hidden = facet.options(form_field, full, chosen, self.EXPANDED)
+            else:
+                options, hidden = facet.options(form_field, counted[facet.name], chosen)
             result.append(ShownFacet(facet.name, form_field.label, options, hidden))
         return result
+
+    def count_in_full(self, facet):
+        """All of a record facet's counts (the remembered ones keep the most frequent)."""
+        if self.applied.keys() - facet.own:
+            counted = facet.count(self.records_without(facet), self.model)
+        else:
+            counted = facet.count_all(self.filterset.queryset.order_by(), self.model)
+        return Counted(counted, len(counted))

@@ -2,6 +2,8 @@
 is the state: shareable, bookmarkable and readable. What the filters mean lives in the
 QuerySets; how they are counted, in ``cooperation.facets``."""
 
+import datetime
+
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
@@ -16,11 +18,13 @@ from .models import (
     Era,
     Initiative,
     InitiativeCategory,
+    InitiativeStatus,
     Party,
     Scope,
     Threat,
     ThreatCategory,
 )
+from .search import QueryField
 
 #: The years a year filter accepts.
 FIRST_YEAR, LAST_YEAR = 1800, 2100
@@ -103,21 +107,62 @@ def linked_filter(relation, queryset, label):
     )
 
 
+#: The decades and years a date filter offers.
+DECADES = [(decade, f"{decade}s") for decade in range(FIRST_YEAR, LAST_YEAR, 10)]
+YEARS = [(year, str(year)) for year in range(FIRST_YEAR, LAST_YEAR + 1)]
+
+
+def date_filters(field_name):
+    """The decade and year filters of a list's main date: several decades or years chosen,
+    a record dated in any of them matches."""
+
+    def dated_in(span):
+        def filter_dated(records, name, chosen):
+            if not chosen:
+                return records
+            condition = Q()
+            for start in chosen:
+                condition |= Q(
+                    **{
+                        f"{field_name}__gte": datetime.date(start, 1, 1),
+                        f"{field_name}__lte": datetime.date(start + span - 1, 12, 31),
+                    }
+                )
+            return records.filter(condition)
+
+        return filter_dated
+
+    def chosen(choices, span, label):
+        return filters.TypedMultipleChoiceFilter(
+            choices=choices,
+            coerce=int,
+            method=dated_in(span),
+            label=label,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    return chosen(DECADES, 10, _("Decade")), chosen(YEARS, 1, _("Year"))
+
+
 def choice_filter(choices, label):
     return filters.MultipleChoiceFilter(
         choices=choices, label=label, widget=forms.CheckboxSelectMultiple, distinct=False
     )
 
 
+class SearchFilter(filters.Filter):
+    """Words and phrases, looked up in the site-wide search index."""
+
+    field_class = QueryField
+
+
 class RecordFilterSet(filters.FilterSet):
     """What every public list offers: words to search for."""
 
-    q = filters.CharFilter(
-        method="search", label=_("Search"), max_length=200, widget=forms.SearchInput
-    )
+    q = SearchFilter(method="search", label=_("Search"))
 
-    def search(self, records, name, words):
-        return records.search(words)
+    def search(self, records, name, query):
+        return records.search(query)
 
     @classmethod
     def parameter_for(cls, model):
@@ -138,7 +183,11 @@ class AgreementFilter(RecordFilterSet):
     threat = linked_filter("threats", Threat.objects.published(), _("Threat"))
     signed_from = YearFilter(method="signed_from_year", label=_("Signed from (year)"))
     signed_to = YearFilter(method="signed_to_year", label=_("Signed until (year)"))
+    decade, year = date_filters("signed_date")
     in_force_in = YearFilter(method="in_force_in_year", label=_("In force in (year)"))
+    end_unknown_in = YearFilter(
+        method="end_unknown_in_year", label=_("In force by, end date unknown (year)")
+    )
     ordering = ordering_filter(
         {
             "title": ("title", _("Title")),
@@ -160,6 +209,9 @@ class AgreementFilter(RecordFilterSet):
     def in_force_in_year(self, records, name, year):
         return records.in_force_in(year)
 
+    def end_unknown_in_year(self, records, name, year):
+        return records.end_unknown_in(year)
+
 
 class InitiativeFilter(RecordFilterSet):
     era = slug_filter("era", Era.objects.published(), _("Era"))
@@ -167,7 +219,12 @@ class InitiativeFilter(RecordFilterSet):
     agreement = slug_filter("agreement", Agreement.objects.published(), _("Agreement"))
     participant = linked_filter("participants", Party.objects.published(), _("Participant"))
     threat = linked_filter("threats", Threat.objects.published(), _("Threat"))
+    status = choice_filter(InitiativeStatus.choices, _("Status"))
+    decade, year = date_filters("started_date")
     active_in = YearFilter(method="active_in_year", label=_("Active in (year)"))
+    end_unknown_in = YearFilter(
+        method="end_unknown_in_year", label=_("Started by, end date unknown (year)")
+    )
     ordering = ordering_filter(
         {
             "title": ("title", _("Title")),
@@ -182,6 +239,9 @@ class InitiativeFilter(RecordFilterSet):
 
     def active_in_year(self, records, name, year):
         return records.active_in(year)
+
+    def end_unknown_in_year(self, records, name, year):
+        return records.end_unknown_in(year)
 
 
 class ThreatFilter(RecordFilterSet):
@@ -213,7 +273,7 @@ class LinkedRecordsForm(forms.Form):
     """Narrows the records listed on a section or era page: by type, words and threat."""
 
     type = forms.ChoiceField(label=_("Type"), required=False)
-    q = forms.CharField(label=_("Search"), max_length=200, required=False, widget=forms.SearchInput)
+    q = QueryField(label=_("Search"))
     threat = forms.ModelMultipleChoiceField(
         label=_("Threat"),
         queryset=Threat.objects.published(),
@@ -249,13 +309,13 @@ class LinkedRecordsForm(forms.Form):
         """{model: records} of the groups and records that match the valid fields."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        chosen_type, words, threats = data.get("type"), data.get("q"), data.get("threat")
+        chosen_type, query, threats = data.get("type"), data.get("q"), data.get("threat")
         filtered = {}
         for model, records in self.groups.items():
             if chosen_type and model._meta.model_name != chosen_type:
                 continue
-            for word in (words or "").split():
-                records = records.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+            if query:
+                records = records.search(query)
             if threats:
                 if model is Threat:
                     records = records.filter(pk__in=[threat.pk for threat in threats])

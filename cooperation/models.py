@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .dates import (
     by_date,
+    end_unknown_by,
+    held_in,
     list_order_index,
     partial_date,
     partial_date_constraint,
@@ -59,14 +61,11 @@ class PublicQuerySet(models.QuerySet):
             )
         )
 
-    def search(self, words):
-        """Records whose title, summary or body holds every one of ``words`` (any case)."""
-        condition = Q()
-        for word in words.split():
-            condition &= (
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-        return self.filter(condition)
+    def search(self, query):
+        """Records that match ``query`` (a ``search.Query``) in the site-wide index."""
+        from .search import engine
+
+        return self.filter(pk__in=engine().record_ids(self.model._meta.model_name, query))
 
 
 class PublicManager(models.Manager.from_queryset(PublicQuerySet)):
@@ -418,6 +417,10 @@ class AgreementStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("unverified")
 
 
+#: The statuses that say an agreement still holds.
+AGREEMENT_HOLDS = [AgreementStatus.IN_FORCE]
+
+
 class AgreementQuerySet(PublicQuerySet):
     def for_list(self):
         return self.select_related("era").prefetch_published("parties", "threats")
@@ -432,11 +435,24 @@ class AgreementQuerySet(PublicQuerySet):
         return self.filter(signed_date__lte=datetime.date(year, 12, 31))
 
     def in_force_in(self, year):
-        """In force at some point of ``year``: begun by its end (in force, else signed) and
-        not ended before it began. An agreement never signed nor in force is not counted."""
+        """In force at some point of ``year``: in force (else signed) by its end, and ended in
+        or after it, or not ended and "in force". One never in force nor signed, or only
+        proposed, is not counted; one that ended on a date it does not give is not counted
+        either (``end_unknown_in``)."""
         return self.alias(began=Coalesce("in_force_date", "signed_date")).filter(
-            Q(began__lte=datetime.date(year, 12, 31)),
-            Q(ended_date__isnull=True) | Q(ended_date__gte=datetime.date(year, 1, 1)),
+            held_in(year, "began", "ended_date", holding=AGREEMENT_HOLDS)
+        )
+
+    def end_unknown_in(self, year):
+        """Begun by the end of ``year``, and ended (or unverified) on a date not given."""
+        return self.alias(began=Coalesce("in_force_date", "signed_date")).filter(
+            end_unknown_by(
+                year,
+                "began",
+                "ended_date",
+                holding=AGREEMENT_HOLDS,
+                never=[AgreementStatus.PROPOSED],
+            )
         )
 
 
@@ -561,6 +577,10 @@ class InitiativeStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("unverified")
 
 
+#: The statuses that say an initiative still goes on.
+INITIATIVE_HOLDS = [InitiativeStatus.ONGOING]
+
+
 class InitiativeQuerySet(PublicQuerySet):
     def for_list(self):
         return self.select_related("era", "agreement").prefetch_published("participants", "threats")
@@ -569,10 +589,20 @@ class InitiativeQuerySet(PublicQuerySet):
         return self.select_related("era", "agreement").prefetch_published("sources")
 
     def active_in(self, year):
-        """Begun by the end of ``year`` and not ended before it began."""
+        """Active at some point of ``year``: started by its end, and ended in or after it, or
+        not ended and "ongoing" (see ``Agreement.in_force_in``)."""
+        return self.filter(held_in(year, "started_date", "ended_date", holding=INITIATIVE_HOLDS))
+
+    def end_unknown_in(self, year):
+        """Started by the end of ``year``, and ended (or unverified) on a date not given."""
         return self.filter(
-            Q(started_date__lte=datetime.date(year, 12, 31)),
-            Q(ended_date__isnull=True) | Q(ended_date__gte=datetime.date(year, 1, 1)),
+            end_unknown_by(
+                year,
+                "started_date",
+                "ended_date",
+                holding=INITIATIVE_HOLDS,
+                never=[InitiativeStatus.PROPOSED],
+            )
         )
 
 
@@ -798,6 +828,65 @@ class Section(Record):
 PUBLIC_MODELS = (Source, Party, Era, Threat, Agreement, Initiative, Event, Section)
 #: The public types that are records of the history (every public type but Source).
 RECORD_MODELS = tuple(model for model in PUBLIC_MODELS if issubclass(model, Record))
+
+
+#: Each public type's number in search entries' ids.
+KIND_NUMBERS = {model._meta.model_name: number for number, model in enumerate(PUBLIC_MODELS, 1)}
+KIND_NAMES = {number: kind for kind, number in KIND_NUMBERS.items()}
+#: Each public type's name for readers: "agreement".
+KIND_LABELS = {model._meta.model_name: model._meta.verbose_name for model in PUBLIC_MODELS}
+
+
+class SearchEntry(models.Model):
+    """What readers see of one published record, as the site-wide search indexes it: its
+    texts with record links rendered to their words and Markdown to plain text. The database's
+    own full-text index over these rows (``cooperation.search``) is what queries read.
+
+    An entry's id is made of its record's type, era and id: ``kind number * KIND_SPAN + era
+    id * ERA_SPAN + record id``. The full-text index returns ids, so it alone then answers
+    "which records of this type match" (a range of ids) and counts matches per type and era,
+    with no lookup of a hundred thousand entries."""
+
+    KIND_SPAN = 10**15
+    ERA_SPAN = 10**11
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=20)
+    record_id = models.PositiveBigIntegerField()
+    slug = models.SlugField(max_length=100)
+    era = models.ForeignKey(Era, null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_id"], name="searchentry_record_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.slug}"
+
+    def get_absolute_url(self):
+        return reverse(f"cooperation:{self.kind}-detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def id_of(cls, kind, era_id, record_id):
+        if record_id >= cls.ERA_SPAN or (era_id or 0) >= cls.KIND_SPAN // cls.ERA_SPAN:
+            raise ValueError(f"{kind} {record_id} (era {era_id}): an id too large to index")
+        return KIND_NUMBERS[kind] * cls.KIND_SPAN + (era_id or 0) * cls.ERA_SPAN + record_id
+
+    @classmethod
+    def ids_of_kind(cls, kind):
+        """The first and last id an entry of ``kind`` can have."""
+        first = KIND_NUMBERS[kind] * cls.KIND_SPAN
+        return first, first + cls.KIND_SPAN - 1
+
+    @classmethod
+    def kind_and_era(cls, slot):
+        """(kind, era id or None) of ``id // ERA_SPAN``."""
+        kind_number, era_id = divmod(slot, cls.KIND_SPAN // cls.ERA_SPAN)
+        return KIND_NAMES[kind_number], era_id or None
 
 
 class ContentVersion(models.Model):

@@ -20,7 +20,7 @@ from django.db import reset_queries
 from django.db.models import Max
 from django.utils.text import slugify
 
-from . import models
+from . import models, search
 from .caching import content_changed, content_changes
 from .database import refresh_planner_statistics
 from .dates import DatePrecision
@@ -94,8 +94,10 @@ def generate(agreements, *, seed=1, batch_size=5000, progress=None):
             )
         generator = Generator(Sizes.for_agreements(agreements), seed, batch_size, progress)
         generator.run()
+        # bulk_create sends no signals: index the new records for search, and say that the
+        # content changed, or cached pages go stale.
+        search.rebuild()
         refresh_planner_statistics()
-        # bulk_create sends no signals: say that the content changed, or cached pages go stale.
         content_changed()
     refresh_planner_statistics()  # on PostgreSQL, now outside the transaction: VACUUM
     return list(generator.counts.values())

@@ -30,6 +30,7 @@ urlpatterns = [
     page("parties/<slug:slug>/", views.PartyDetailView.as_view(), "party-detail"),
     page("sources/", views.SourceListView.as_view(), "source-list"),
     page("sources/<slug:slug>/", views.SourceDetailView.as_view(), "source-detail"),
+    page("search/", views.SearchView.as_view(), "search"),
     page("sitemap.xml", sitemap, "sitemap", sitemaps=SITEMAPS),
     page(
         "robots.txt",

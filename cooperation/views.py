@@ -10,8 +10,17 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import counts, filters, markup, models, revisions
-from .facets import ChoiceFacet, FacetedList, LinkFacet, RecordFacet, ThreatEraFacet
+from . import counts, filters, markup, models, revisions, search
+from .facets import (
+    ChoiceFacet,
+    DateFacet,
+    FacetedList,
+    LinkFacet,
+    Option,
+    RecordFacet,
+    ShownFacet,
+    ThreatEraFacet,
+)
 
 # --- Links to the lists ----------------------------------------------------------------------
 
@@ -408,19 +417,55 @@ class FacetedListView(PagedRowsMixin, FilterView):
     def get_queryset(self):
         return self.model.objects.published().for_list()
 
+    #: The filter "held in a year" of this list, if it has one: the page then says how many
+    #: records it leaves out because their end is not known.
+    held_filter = None
+
     def get_context_data(self, **kwargs):
-        faceted = FacetedList(self.filterset, self.facets)
+        expanded = self.request.GET.getlist("more")[:3]
+        faceted = FacetedList(self.filterset, self.facets, expanded)
+        active = active_filters(faceted, self.filterset.form.data)
         return super().get_context_data(
             title=self.title,
             facets=faceted.shown(),
-            facet_names=[facet.name for facet in self.facets],
-            active_filters=active_filters(faceted, self.filterset.form.data),
+            facet_names={name for facet in self.facets for name in facet.own},
+            active_filters=active,
+            active_count=sum(len(values) for _label, values in active),
+            left_out=self.left_out(faceted),
+            kept_parameters=[
+                (name, value)
+                for name in ("ordering", "end_unknown_in")
+                for value in self.request.GET.getlist(name)[:1]
+            ],
             **kwargs,
         )
 
+    def left_out(self, faceted):
+        """For "held in a year": how many records began by then but end on a date unknown,
+        and the parameters that list them."""
+        year = faceted.applied.get(self.held_filter) if self.held_filter else None
+        if year is None:
+            return None
+        count = faceted.records_without(self.held_filter).end_unknown_in(year).count()
+        parameters = {self.held_filter: None, "end_unknown_in": year, "page": None}
+        return {"count": count, "year": year, "parameters": parameters} if count else None
+
     def parameter_problems(self):
         form = self.filterset.form
-        return [(form[name].label or name, errors) for name, errors in form.errors.items()]
+        problems = [(form[name].label or name, errors) for name, errors in form.errors.items()]
+        known = {*form.fields, "page", "more"}
+        unknown = sorted({name for name in self.request.GET if name not in known})[:10]
+        if unknown:
+            problems.append(
+                (
+                    _("Parameters"),
+                    [
+                        _("This list has no filter “%(name)s”.") % {"name": name[:60]}
+                        for name in unknown
+                    ],
+                )
+            )
+        return problems
 
 
 class AgreementListView(FacetedListView):
@@ -428,8 +473,10 @@ class AgreementListView(FacetedListView):
     filterset_class = filters.AgreementFilter
     title = gettext_lazy("Agreements")
     template_name = "cooperation/agreement_list.html"
+    held_filter = "in_force_in"
     facets = (
         RecordFacet("era"),
+        DateFacet("signed_date", gettext_lazy("Signed")),
         ChoiceFacet("kind"),
         ChoiceFacet("scope"),
         ChoiceFacet("status"),
@@ -443,9 +490,12 @@ class InitiativeListView(FacetedListView):
     filterset_class = filters.InitiativeFilter
     title = gettext_lazy("Initiatives")
     template_name = "cooperation/initiative_list.html"
+    held_filter = "active_in"
     facets = (
         RecordFacet("era"),
+        DateFacet("started_date", gettext_lazy("Started")),
         ChoiceFacet("category"),
+        ChoiceFacet("status"),
         RecordFacet("agreement"),
         LinkFacet("participant", "participants"),
         LinkFacet("threat", "threats"),
@@ -461,3 +511,105 @@ class ThreatListView(FacetedListView):
 
     def add_row_details(self, rows):
         counts.add_link_counts(rows)
+
+
+# --- Search across the site ------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = search.QueryField(label=gettext_lazy("Search for"))
+    type = forms.MultipleChoiceField(
+        label=gettext_lazy("Type"),
+        required=False,
+        choices=[
+            (model._meta.model_name, model._meta.verbose_name_plural)
+            for model in models.PUBLIC_MODELS
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    era = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Era"),
+        queryset=models.Era.objects.published(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class SearchView(PagedRowsMixin, ListView):
+    """Every published record, section and source that matches the words asked for, ranked,
+    with the matched words marked, and narrowed by type and era. Whatever is asked, the page
+    runs the same queries: one to count every facet, one for the eras' names, one for the
+    page of results."""
+
+    template_name = "cooperation/search.html"
+    paginate_by = 20
+    #: The eras offered as choices: those with most results, and the chosen ones.
+    shown_eras = 12
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.form.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        self.query = data.get("q")
+        self.kinds = data.get("type") or None
+        chosen_eras = list(data.get("era") or ())
+        self.chosen_eras = {era.pk for era in chosen_eras}
+        if not self.query:
+            self.counted = {}
+            return []
+        self.counted = search.engine().counts(self.query)
+        eras = self.chosen_eras or None
+        total = sum(
+            count
+            for (kind, era), count in self.counted.items()
+            if (self.kinds is None or kind in self.kinds) and (eras is None or era in eras)
+        )
+        return search.Results(self.query, self.kinds, eras, total)
+
+    def facets(self):
+        """The type and era choices, each counted under the other's choice."""
+        per_kind, per_era = {}, {}
+        for (kind, era), count in self.counted.items():
+            if not self.chosen_eras or era in self.chosen_eras:
+                per_kind[kind] = per_kind.get(kind, 0) + count
+            if era is not None and (self.kinds is None or kind in self.kinds):
+                per_era[era] = per_era.get(era, 0) + count
+        chosen_kinds = set(self.kinds or ())
+        types = [
+            Option(value, label, per_kind.get(value, 0), value in chosen_kinds)
+            for value, label in self.form.fields["type"].choices
+        ]
+        # Every era with results is named (on its results too); the most frequent are offered.
+        wanted = {era for _kind, era in self.counted if era is not None} | self.chosen_eras
+        self.eras = {era.pk: era for era in models.Era.objects.published().filter(pk__in=wanted)}
+        offered = sorted((pk for pk in self.eras if pk in per_era), key=lambda pk: -per_era[pk])[
+            : self.shown_eras
+        ]
+        eras = [
+            Option(era.slug, str(era), per_era.get(era.pk, 0), era.pk in self.chosen_eras)
+            for era in sorted(self.eras.values(), key=lambda era: era.start_year)
+            if era.pk in offered or era.pk in self.chosen_eras
+        ]
+        hidden = sum(1 for pk in self.eras if pk in per_era) - len(offered)
+        return [
+            ShownFacet("type", _("Type"), types),
+            ShownFacet("era", _("Era"), eras, hidden),
+        ]
+
+    def parameter_problems(self):
+        form = self.form
+        problems = [(form[name].label, errors) for name, errors in form.errors.items()]
+        if "q" in self.request.GET and not form.errors.get("q") and not self.query:
+            problems.append((form["q"].label, [_("Type one or more words to search for.")]))
+        return problems
+
+    def get_context_data(self, **kwargs):
+        facets = self.facets() if self.query else []
+        context = super().get_context_data(
+            form=self.form, query=self.query, facets=facets, **kwargs
+        )
+        for hit in context["object_list"]:
+            hit.kind_label = models.KIND_LABELS[hit.kind]
+            hit.era = self.eras.get(hit.era_id) if self.query else None
+        return context

@@ -30,7 +30,7 @@ def locked():
 
 def newest(name):
     try:
-        with urllib.request.urlopen(f"https://pypi.org/pypi/{name}/json", timeout=20) as page:  # noqa: S310
+        with urllib.request.urlopen(f"https://pypi.org/pypi/{name}/json", timeout=20) as page:
             return json.load(page)["info"]["version"]
     except (OSError, ValueError, KeyError):
         return None

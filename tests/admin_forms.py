@@ -1,5 +1,7 @@
 """Driving the admin as a browser does: open a page, read its form's values, change some, post."""
 
+from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 
@@ -54,3 +56,16 @@ def sign_in(client, username, password):
         reverse("admin:login"),
         {"username": username, "password": password, "next": reverse("admin:index")},
     )
+
+
+def signed_in(django_user_model, name, role=None):
+    """A client signed in as a new staff user of ``role`` (a group), or as a superuser."""
+    if role is None:
+        user = django_user_model.objects.create_superuser(name, "", "pw")
+    else:
+        user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client

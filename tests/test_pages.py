@@ -23,12 +23,12 @@ PAGES = {
     "/article/historical-context/": 13,
     "/eras/": 2,
     "/eras/cold-war/": 10,
-    "/agreements/": 14,
-    "/agreements/?era=cold-war": 13,
-    "/agreements/?era=post-9-11&threat=drug-trafficking&kind=programme": 14,
-    "/agreements/?page=2&ordering=-signed": 14,
-    "/initiatives/": 16,
-    "/initiatives/?category=joint_training&active_in=2010": 13,
+    "/agreements/": 15,
+    "/agreements/?era=cold-war": 14,
+    "/agreements/?era=post-9-11&threat=drug-trafficking&kind=programme": 15,
+    "/agreements/?page=2&ordering=-signed": 15,
+    "/initiatives/": 17,
+    "/initiatives/?category=joint_training&active_in=2010": 16,
     "/threats/": 11,
     "/threats/?era=cold-war": 12,
     "/agreements/merida-initiative/": 8,
@@ -101,8 +101,12 @@ def test_pagination_links_keep_the_filters_and_the_sort(client, populate):
     assert "?kind=treaty&ordering=-signed&page=1" in page_links
     assert all("kind=treaty" in link and "ordering=-signed" in link for link in page_links)
     form = re.search(r'<form class="filters".*?</form>', response.text, re.S).group(0)
-    assert re.search(r'<option value="-signed" selected>', form)
+    assert '<input type="hidden" name="ordering" value="-signed">' in form  # kept on filtering
     assert re.search(r'name="kind" value="treaty" id="[^"]+" checked', form)
+    sort = re.search(r'<form class="sort".*?</form>', response.text, re.S).group(0)
+    assert re.search(r'<option value="-signed" selected>', sort)
+    assert '<input type="hidden" name="kind" value="treaty">' in sort  # kept on sorting
+    assert 'name="page"' not in sort
 
 
 def test_results_summary_offers_to_remove_each_filter(article, client):

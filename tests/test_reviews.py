@@ -8,7 +8,6 @@ import threading
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
@@ -17,23 +16,11 @@ from cooperation import revisions
 from cooperation.models import Agreement, Era, Revision, RevisionStatus, Section, State
 from cooperation.roles import EDITOR, PUBLISHER
 from tests import factories
-from tests.admin_forms import admin_url, change_form, save
+from tests.admin_forms import admin_url, change_form, save, signed_in
 
 pytestmark = pytest.mark.django_db
 
 LIVE_TITLE = "Lend-Lease agreement with Mexico"
-
-
-def signed_in(django_user_model, name, role=None):
-    if role is None:
-        user = django_user_model.objects.create_superuser(name, "", "pw")
-    else:
-        user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear
 
 from . import counts
+from .dates import YearOf
 from .models import State, Threat
 
 
@@ -171,7 +171,7 @@ class DateFacet(Facet):
 
     def count(self, records, model):
         dated = records.filter(**{f"{self.field_name}__isnull": False})
-        return counts.per_value(dated.annotate(year=ExtractYear(self.field_name)), "year")
+        return counts.per_value(dated.annotate(year=YearOf(self.field_name)), "year")
 
     count_all = count
 

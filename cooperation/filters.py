@@ -107,9 +107,57 @@ def linked_filter(relation, queryset, label):
     )
 
 
-#: The decades and years a date filter offers.
-DECADES = [(decade, f"{decade}s") for decade in range(FIRST_YEAR, LAST_YEAR, 10)]
-YEARS = [(year, str(year)) for year in range(FIRST_YEAR, LAST_YEAR + 1)]
+class YearsField(forms.Field):
+    """Several years (or decades: ``step=10``, each given by its first year), each from
+    FIRST_YEAR to LAST_YEAR. It has no choices: the facet offers the years that have records,
+    and a form field with three hundred choices would be copied for every request."""
+
+    widget = forms.MultipleHiddenInput
+    #: More values than this in one parameter are refused: no list needs them.
+    MAX_VALUES = 20
+
+    def __init__(self, *, step=1, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.step = step
+
+    def to_python(self, value):
+        values = [item for item in (value or ()) if item != ""]
+        if len(values) > self.MAX_VALUES:
+            raise forms.ValidationError(
+                _("Choose at most %(limit)d.") % {"limit": self.MAX_VALUES}, code="too_many"
+            )
+        years = []
+        for item in values:
+            try:
+                year = int(item)
+            except (TypeError, ValueError):
+                year = None
+            if year is None or not FIRST_YEAR <= year <= LAST_YEAR or year % self.step:
+                raise forms.ValidationError(self.error(item), code="invalid")
+            years.append(year)
+        return sorted(set(years))
+
+    def error(self, item):
+        item = str(item)[:20]
+        if self.step == 10:
+            return _("“%(value)s” is not a decade (a year ending in 0, %(first)d to %(last)d).") % {
+                "value": item,
+                "first": FIRST_YEAR,
+                "last": LAST_YEAR,
+            }
+        return _("“%(value)s” is not a year from %(first)d to %(last)d.") % {
+            "value": item,
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+
+    def label_of(self, year):
+        return f"{year}s" if self.step == 10 else str(year)
+
+
+class YearsFilter(filters.Filter):
+    field_class = YearsField
 
 
 def date_filters(field_name):
@@ -132,16 +180,10 @@ def date_filters(field_name):
 
         return filter_dated
 
-    def chosen(choices, span, label):
-        return filters.TypedMultipleChoiceFilter(
-            choices=choices,
-            coerce=int,
-            method=dated_in(span),
-            label=label,
-            widget=forms.CheckboxSelectMultiple,
-        )
-
-    return chosen(DECADES, 10, _("Decade")), chosen(YEARS, 1, _("Year"))
+    return (
+        YearsFilter(step=10, method=dated_in(10), label=_("Decade")),
+        YearsFilter(step=1, method=dated_in(1), label=_("Year")),
+    )
 
 
 def choice_filter(choices, label):

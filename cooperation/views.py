@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -228,8 +229,20 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
             previous_section=shown.get(previous_id),
             next_section=shown.get(next_id),
             children=[shown[pk] for pk in children_ids],
+            discussed_sources=self.discussed_sources(),
             **kwargs,
         )
+
+    def discussed_sources(self):
+        """The published sources cited by the section or by the published records it discusses,
+        in one query: a reader checks the section against them."""
+        cited = Q(pk__in=self.object.sources.values("pk"))
+        for model, records in self.linked_groups().items():
+            through = model.sources.through
+            source = model._meta.get_field("sources").m2m_field_name()
+            links = through.objects.filter(**{f"{source}__in": records.values("pk")})
+            cited |= Q(pk__in=links.values("source"))
+        return list(models.Source.objects.published().filter(cited).order_by("title"))
 
 
 class EraListView(ListView):
@@ -386,6 +399,8 @@ def active_filters(faceted, data):
             values = [(value, str(value))]
         elif isinstance(field, forms.ModelMultipleChoiceField):  # records chosen by slug
             values = [(record.slug, str(record)) for record in value]
+        elif hasattr(field, "label_of"):  # years and decades
+            values = [(item, field.label_of(item)) for item in value]
         else:  # values chosen among a field's choices
             labels = dict(field.choices)
             values = [(item, labels.get(item, item)) for item in value]

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 #: One URL of every page type over the fixture data, with the queries it runs.
 PAGES = {
     "/": 12,
-    "/article/early-collaborations-and-agreements/": 16,
-    "/article/historical-context/": 13,
+    "/article/early-collaborations-and-agreements/": 17,
+    "/article/historical-context/": 14,
     "/eras/": 2,
     "/eras/cold-war/": 10,
     "/agreements/": 15,

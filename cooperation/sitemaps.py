@@ -20,6 +20,7 @@ class PageSitemap(Sitemap):
         return [
             "cooperation:article",
             "cooperation:era-list",
+            "cooperation:timeline",
             "cooperation:agreement-list",
             "cooperation:initiative-list",
             "cooperation:threat-list",

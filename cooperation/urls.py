@@ -31,6 +31,7 @@ urlpatterns = [
     page("sources/", views.SourceListView.as_view(), "source-list"),
     page("sources/<slug:slug>/", views.SourceDetailView.as_view(), "source-detail"),
     page("search/", views.SearchView.as_view(), "search"),
+    page("timeline/", views.TimelineView.as_view(), "timeline"),
     page("sitemap.xml", sitemap, "sitemap", sitemaps=SITEMAPS),
     page(
         "robots.txt",

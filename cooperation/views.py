@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from django import forms
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import counts, filters, markup, models, revisions, search
+from . import counts, filters, markup, models, revisions, search, timeline
 from .facets import (
     ChoiceFacet,
     DateFacet,
@@ -389,6 +390,20 @@ class SourceDetailView(PreviewMixin, RelationsMixin, DetailView):
         return super().get_context_data(**kwargs)
 
 
+def unknown_parameters(request, known):
+    """The problem of parameters a page does not take, as ``parameter_problems`` lists them:
+    a misspelt filter is said to be ignored, not silently dropped."""
+    unknown = sorted({name for name in request.GET if name not in known})[:10]
+    if not unknown:
+        return []
+    return [
+        (
+            _("Parameters"),
+            [_("This list has no filter “%(name)s”.") % {"name": name[:60]} for name in unknown],
+        )
+    ]
+
+
 def active_filters(faceted, data):
     """[(label, [(value label, parameters that drop that value)])] of the filters in use."""
     form = faceted.filterset.form
@@ -468,19 +483,7 @@ class FacetedListView(PagedRowsMixin, FilterView):
     def parameter_problems(self):
         form = self.filterset.form
         problems = [(form[name].label or name, errors) for name, errors in form.errors.items()]
-        known = {*form.fields, "page", "more"}
-        unknown = sorted({name for name in self.request.GET if name not in known})[:10]
-        if unknown:
-            problems.append(
-                (
-                    _("Parameters"),
-                    [
-                        _("This list has no filter “%(name)s”.") % {"name": name[:60]}
-                        for name in unknown
-                    ],
-                )
-            )
-        return problems
+        return problems + unknown_parameters(self.request, {*form.fields, "page", "more"})
 
 
 class AgreementListView(FacetedListView):
@@ -628,3 +631,95 @@ class SearchView(PagedRowsMixin, ListView):
             hit.kind_label = models.KIND_LABELS[hit.kind]
             hit.era = self.eras.get(hit.era_id) if self.query else None
         return context
+
+
+# --- The timeline ----------------------------------------------------------------------------
+
+
+class TimelineView(TemplateView):
+    """The dated records on one axis over the eras, with a table saying the same."""
+
+    template_name = "cooperation/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        form = timeline.TimelineForm(self.request.GET or None)
+        applied = form.applied() if form.is_bound else {}
+        drawing = timeline.build(applied)
+        today = timezone.localdate()
+        eras = list(models.Era.objects.published().for_list())
+        if drawing.drawn:
+            years = [
+                date.year
+                for item in drawing.items
+                for date in (item.began.first, (item.ended or item.began).last)
+            ]
+            years += [today.year] if any(item.end == "holds" for item in drawing.items) else []
+        else:
+            years = drawing.years()
+        axis = timeline.Axis.around(years, eras, today)
+        problems = [(form[name].label, errors) for name, errors in form.errors.items()]
+        problems += unknown_parameters(self.request, set(timeline.TimelineForm.PARAMETERS))
+        return super().get_context_data(
+            form=form,
+            applied=applied,
+            timeline=drawing,
+            most_drawn=timeline.MOST_DRAWN,
+            eras=eras,
+            chosen_eras={era.slug for era in applied.get("era", ())},
+            axis=axis,
+            ticks=axis.ticks(),
+            bands=axis.bands(eras, today),
+            bars=timeline.bars(drawing.items, axis, today) if drawing.drawn else [],
+            columns=[] if drawing.drawn else timeline.columns(drawing, axis, self.year_url),
+            decades=self.decades(drawing),
+            width=timeline.WIDTH,
+            height=self.height(drawing),
+            head=timeline.HEAD,
+            problems=problems,
+            **kwargs,
+        )
+
+    @staticmethod
+    def height(drawing):
+        if drawing.drawn:
+            return timeline.HEAD + max(len(drawing.items), 1) * timeline.ROW + 8
+        return timeline.HEAD + timeline.CHART + 8
+
+    def list_parameters(self, kind):
+        """The timeline's filters as the list of ``kind`` names them."""
+        data = self.request.GET
+        parameters = {"q": data.get("q") or None}
+        for name in ("era", "threat"):
+            parameters[name] = data.getlist(name) or None
+        parameters[kind.party_parameter] = data.getlist("party") or None
+        return parameters
+
+    def year_url(self, kind, year):
+        """Where the count of ``kind`` records begun in ``year`` links: the type's list for
+        that year, or (for events, which have no list) the timeline narrowed to it."""
+        if kind.list_name is None:
+            return "?" + self.narrowed_query(type=[kind.name], decade=None, year=[year])
+        parameters = {**self.list_parameters(kind), "year": [year]}
+        query = urlencode(
+            {name: value for name, value in parameters.items() if value}, doseq=True
+        )
+        return f"{reverse(kind.list_name)}?{query}"
+
+    def narrowed_query(self, **changes):
+        """The timeline's query string with ``changes`` made (None drops a parameter)."""
+        data = self.request.GET.copy()
+        for name, value in changes.items():
+            data.setlist(name, [str(item) for item in value] if value else [])
+        return data.urlencode()
+
+    def decades(self, drawing):
+        """[(decade, count, query string narrowing to it)] for the counts' decades."""
+        per_decade = {}
+        for year, parts in drawing.rows_per_year():
+            per_decade[year - year % 10] = per_decade.get(year - year % 10, 0) + sum(
+                count for _kind, count in parts
+            )
+        return [
+            (decade, total, self.narrowed_query(decade=[decade], year=None))
+            for decade, total in sorted(per_decade.items())
+        ]

@@ -51,6 +51,7 @@ import platform
 import re
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,7 @@ BENCH_DIR = ROOT / "var" / "bench"
 GENERATOR = (
     ROOT / "cooperation" / "management" / "commands" / "generate_synthetic.py",
     ROOT / "cooperation" / "synthetic.py",
+    ROOT / "cooperation" / "search.py",  # the full-text index is built with the records
     *sorted((ROOT / "cooperation" / "migrations").glob("0*.py")),
 )
 FIXTURES = ROOT / "fixtures"
@@ -109,8 +111,24 @@ ERA_LIST = "era list"
 LIST = "list"
 AGREEMENTS = "agreements"
 DETAIL = "detail"
+SEARCH = "search"
+TIMELINE = "timeline"
 # The pages whose work should not grow with the number of agreements (target 2).
-FLAT_GROUPS = (HOME, SECTION_PAGE, ERA_LIST, DETAIL)
+FLAT_GROUPS = (HOME, SECTION_PAGE, ERA_LIST, DETAIL, TIMELINE)
+
+# Searched for, beside Datasette's full-text search of the agreements: a word in most records,
+# a word in the article's records alone, and a phrase.
+COMMON_WORD, RARE_WORD, PHRASE = "mexico", "merida", '"joint training"'
+SEARCHES = (
+    ("search, common word", COMMON_WORD),
+    ("search, rare word", RARE_WORD),
+    ("search, phrase", PHRASE),
+)
+LIST_SEARCHES = (("agreements, search common", COMMON_WORD), ("agreements, search rare", RARE_WORD))
+# Datasette's full-text table for agreements, as `sqlite-utils enable-fts` makes it (FTS5, the
+# table as external content, no triggers): Datasette finds it by its name.
+DATASETTE_FTS = f"{DATASETTE_TABLE}_fts"
+DATASETTE_FTS_COLUMNS = ("title", "summary", "body")
 
 
 class BenchError(Exception):
@@ -512,6 +530,13 @@ def our_pages(facts):
         Page("threat detail", f"/threats/{THREAT}/", DETAIL),
         Page("event detail", f"/events/{EVENT}/", DETAIL),
         Page("party detail", f"/parties/{PARTY}/", DETAIL),
+        *(Page(name, f"/search/?{urlencode({'q': words})}", SEARCH) for name, words in SEARCHES),
+        *(
+            Page(name, f"/agreements/?{urlencode({'q': words})}", AGREEMENTS)
+            for name, words in LIST_SEARCHES
+        ),
+        Page("timeline", "/timeline/", TIMELINE),
+        Page("timeline, 1 filter", f"/timeline/?{urlencode(one_filter)}", TIMELINE),
     ]
 
 
@@ -539,7 +564,32 @@ def datasette_pages(database):
         Page("agreements, 1 filter", base + urlencode(common + era), AGREEMENTS),
         Page("agreements, 3 filters", base + urlencode(common + three), AGREEMENTS),
         Page(f"agreements, page {DEEP_PAGE}", base + urlencode(common + deep), AGREEMENTS),
+        # Datasette has no search across tables: its search of the agreements, with the list's
+        # facets, stands beside both our site-wide search and the list's q.
+        *(
+            Page(name, base + urlencode([*common, ("_search", words)]), SEARCH)
+            for name, words in (*SEARCHES, *LIST_SEARCHES)
+        ),
     ]
+
+
+def enable_datasette_fts(path):
+    """Give the file the full-text table Datasette searches, as `sqlite-utils enable-fts
+    TABLE title summary body` makes it (FTS5, external content, populated, no triggers), if it
+    has none yet. Our own pages never read it."""
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        exists = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", [DATASETTE_FTS]
+        ).fetchone()
+        if exists:
+            return
+        columns = ", ".join(f"[{column}]" for column in DATASETTE_FTS_COLUMNS)
+        db.execute(
+            f"CREATE VIRTUAL TABLE [{DATASETTE_FTS}] USING FTS5 ({columns}, "
+            f"content=[{DATASETTE_TABLE}])"
+        )
+        copy = f"INSERT INTO [{DATASETTE_FTS}] (rowid, {columns}) SELECT rowid, {columns} "
+        db.execute(copy + f"FROM [{DATASETTE_TABLE}]")
 
 
 # --- Measuring ------------------------------------------------------------------------------
@@ -974,6 +1024,7 @@ def measure_database(run, database):
                 run.results += measure(port, pages, database, count)
     if database.backend == "sqlite":
         with run.phases.phase(f"{label}: Datasette"):
+            enable_datasette_fts(database.path)
             log = logs / f"datasette-{database.size}.log"
             port, running = serve_datasette(database, log_path=log)
             with running:

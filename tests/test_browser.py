@@ -171,3 +171,77 @@ def test_reader_goes_from_the_article_to_a_record_and_filters_a_list(article, li
     assert shot.startswith(b"\x89PNG")
     assert width == 1280
     assert height > 900 >= page.evaluate("window.innerHeight")
+
+
+def phone(browser):
+    return browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reader_searches_the_site_from_the_header(article, live_server, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live_server.url + "/agreements/")
+
+    page.get_by_role("searchbox", name="Search the site").fill("MÉRIDA")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+
+    assert "/search/?q=M%C3%89RIDA" in page.url
+    first = page.locator(".results .row").first
+    assert first.locator("h3 a").inner_text() == "Mérida Initiative"
+    assert first.locator("mark").first.inner_text() == "Mérida"
+    screenshot(page, f"search-{width}")
+
+    # The type facet narrows the results, and the query stays.
+    page.get_by_role("checkbox", name=re.compile(r"^Initiatives \(\d+\)")).check()
+    page.get_by_role("button", name="Apply").click()
+    assert "type=initiative" in page.url
+    assert "q=M%C3%89RIDA" in page.url
+    links = page.locator(".results .row h3 a").all()
+    assert links
+    for link in links:
+        assert "/initiatives/" in link.get_attribute("href")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reader_follows_the_timeline_to_a_record_and_narrows_it(
+    article, live_server, browser, width
+):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live_server.url + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Timeline").click()
+
+    chart = page.locator("svg.timeline-chart")
+    assert chart.is_visible()
+    scroller = page.locator(".timeline-scroll")
+    sideways = page.evaluate("e => e.scrollWidth > e.clientWidth", scroller.element_handle())
+    assert sideways == (width < 960)  # a phone scrolls the drawing; its text is not shrunk
+    screenshot(page, f"timeline-{width}")
+
+    rows = page.locator(".records-table tbody tr")
+    assert rows.count() == chart.locator("a.bar").count() > 10
+
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_role("checkbox", name="Cold War", exact=True).check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "era=cold-war" in page.url
+    assert "Filters (1 in use)" in page.locator("summary").first.inner_text()
+
+    page.locator("a.bar", has_text="Rio Treaty").click()
+    assert page.url.endswith("/agreements/rio-treaty/")
+
+
+def test_on_a_phone_the_list_shows_results_before_its_folded_filters(article, live_server, browser):
+    page = phone(browser)
+    page.goto(live_server.url + "/agreements/?era=cold-war")
+
+    first_row = page.locator(".results .row").first.bounding_box()
+    disclosure = page.locator(".filters-disclosure")
+    assert first_row["y"] < 844  # the first result is on the first screen
+    assert first_row["y"] < disclosure.bounding_box()["y"]
+    assert disclosure.locator("summary").inner_text() == "Filters (1 active)"
+    assert not page.locator(".filters").is_visible()  # folded while a filter is set
+    assert page.locator(".results .sort").is_visible()  # sorting sits by the results
+    screenshot(page, "agreements-390")
+
+    disclosure.locator("summary").click()
+    assert page.get_by_role("checkbox", name=re.compile(r"^Cold War \(\d+\)")).is_checked()

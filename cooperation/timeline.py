@@ -458,11 +458,14 @@ class Column:
     year: int
     x: float
     width: float
-    parts: list  # [(kind, count, y, height, url)]
+    parts: list  # [(kind, title, y, height, url)] of the types with records that year
+    cells: list  # [(count, url)] for every type shown, in order: the table's row
+    narrowed: str  # the query string narrowing the timeline to the year
 
 
-def columns(timeline, axis, url_for):
-    """The counts per year as columns; ``url_for(kind, year)`` is where each part links."""
+def columns(timeline, axis, url_for, narrowed_to):
+    """The counts per year as columns; ``url_for(kind, year)`` is where each part links and
+    ``narrowed_to(year)`` the timeline's query string for that year alone."""
     totals = {
         year: sum(timeline.counts[kind.name].get(year, 0) for kind in timeline.kinds)
         for year in timeline.years()
@@ -472,13 +475,16 @@ def columns(timeline, axis, url_for):
     for year in timeline.years():
         x = axis.x(year)
         width = max(axis.x(year + 1) - x - 0.5, 0.8)
-        bottom, parts = HEAD + CHART, []
+        bottom, parts, cells = HEAD + CHART, [], []
         for kind in timeline.kinds:
             count = timeline.counts[kind.name].get(year, 0)
+            url = url_for(kind, year) if count else None
+            cells.append((count, url))
             if not count:
                 continue
             height = max(round(count / highest * CHART, 1), 1)
             bottom -= height
-            parts.append((kind, count, round(bottom, 1), height, url_for(kind, year)))
-        drawn.append(Column(year, x, round(width, 1), parts))
+            title = f"{year}: {count} {str(kind.label).lower()}"
+            parts.append((kind, title, round(bottom, 1), height, url))
+        drawn.append(Column(year, x, round(width, 1), parts, cells, narrowed_to(year)))
     return drawn

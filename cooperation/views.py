@@ -1,6 +1,7 @@
 """Public pages. Each view names the QuerySet method that fetches what its template shows."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django import forms
 from django.db.models import Q
@@ -670,7 +671,9 @@ class TimelineView(TemplateView):
             ticks=axis.ticks(),
             bands=axis.bands(eras, today),
             bars=timeline.bars(drawing.items, axis, today) if drawing.drawn else [],
-            columns=[] if drawing.drawn else timeline.columns(drawing, axis, self.year_url),
+            columns=[]
+            if drawing.drawn
+            else timeline.columns(drawing, axis, self.year_url, self.year_query),
             decades=self.decades(drawing),
             width=timeline.WIDTH,
             height=self.height(drawing),
@@ -697,13 +700,31 @@ class TimelineView(TemplateView):
     def year_url(self, kind, year):
         """Where the count of ``kind`` records begun in ``year`` links: the type's list for
         that year, or (for events, which have no list) the timeline narrowed to it."""
-        if kind.list_name is None:
-            return "?" + self.narrowed_query(type=[kind.name], decade=None, year=[year])
-        parameters = {**self.list_parameters(kind), "year": [year]}
-        query = urlencode(
-            {name: value for name, value in parameters.items() if value}, doseq=True
-        )
-        return f"{reverse(kind.list_name)}?{query}"
+        return self.year_prefixes[kind.name] + str(year)
+
+    def year_query(self, year):
+        """The timeline's query string narrowed to ``year`` alone."""
+        return self.with_year(self.narrowed_query(decade=None, year=None)) + str(year)
+
+    @cached_property
+    def year_prefixes(self):
+        """{type: its year's address but the year}: a page links a hundred years or more."""
+        prefixes = {}
+        for kind in timeline.KINDS.values():
+            if kind.list_name is None:
+                query = self.narrowed_query(type=[kind.name], decade=None, year=None)
+                prefixes[kind.name] = "?" + self.with_year(query)
+            else:
+                parameters = self.list_parameters(kind)
+                query = urlencode(
+                    {name: value for name, value in parameters.items() if value}, doseq=True
+                )
+                prefixes[kind.name] = f"{reverse(kind.list_name)}?{self.with_year(query)}"
+        return prefixes
+
+    @staticmethod
+    def with_year(query):
+        return f"{query}&year=" if query else "year="
 
     def narrowed_query(self, **changes):
         """The timeline's query string with ``changes`` made (None drops a parameter)."""

@@ -15,12 +15,15 @@ from .models import (
     Agreement,
     AgreementKind,
     AgreementStatus,
+    Claim,
+    ClaimVerdict,
     Era,
     Initiative,
     InitiativeCategory,
     InitiativeStatus,
     Party,
     Scope,
+    Section,
     Threat,
     ThreatCategory,
 )
@@ -306,6 +309,16 @@ class ThreatFilter(RecordFilterSet):
     def in_eras(self, threats, name, eras):
         """Threats addressed by an agreement or initiative of one of the eras."""
         return threats.addressed_in_eras(eras) if eras else threats
+
+
+class ClaimFilter(RecordFilterSet):
+    verdict = choice_filter(ClaimVerdict.choices, _("Verdict"))
+    section = slug_filter("section", Section.objects.published(), _("Section"))
+    ordering = ordering_filter({"pk": ("checked", _("Order in the article"))})
+
+    class Meta:
+        model = Claim
+        fields = []
 
 
 # --- The records linked to a section or an era -----------------------------------------------

@@ -45,9 +45,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
 def linkable_models():
+    """The types a text can link: every record, and sources (a citation inside a text)."""
     from . import models
 
-    return {model._meta.model_name: model for model in models.RECORD_MODELS}
+    return {model._meta.model_name: model for model in (*models.RECORD_MODELS, models.Source)}
 
 
 def resolve_links(*texts):

@@ -5,6 +5,7 @@ Only published records are public. The QuerySets carry that rule: ``published()`
 accessors for its single relations (an agreement's era, an initiative's agreement)."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -31,6 +32,7 @@ from .dates import (
     validate_partial_dates,
 )
 from .history import RecordHistory
+from .markup import plain_text
 
 #: A page lists at most this many records of one relation, and links to the rest.
 SHOWN_LINKS = 50
@@ -96,9 +98,9 @@ SUMMARY_LENGTH, BODY_LENGTH, NOTE_LENGTH = 2_000, 100_000, 20_000
 
 def bounded_text(verbose_name, length, **options):
     """A text of at most ``length`` characters, checked by forms and by ``full_clean()``."""
+    options.setdefault("blank", True)
     return models.TextField(
         verbose_name,
-        blank=True,
         max_length=length,
         validators=[MaxLengthValidator(length)],
         **options,
@@ -225,7 +227,22 @@ class Source(Publishable):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     issued_date = models.DateField(_("published"), null=True, blank=True)
     issued_precision = precision_field(_("published to the"))
-    url = models.URLField(_("URL"), max_length=500, blank=True)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("The page that holds the source itself, not a site's home page."),
+    )
+    identifier = models.CharField(
+        _("identifier"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "A stable identifier where there is one: a CRS report number, a FRUS volume and "
+            "document, a treaty series number, a DOI."
+        ),
+    )
+    accessed_date = models.DateField(_("consulted"), null=True, blank=True)
     description = bounded_text(_("description"), NOTE_LENGTH)
 
     history = RecordHistory(m2m_fields=())
@@ -247,6 +264,15 @@ class Source(Publishable):
 
     def clean(self):
         errors = validate_partial_dates(self, *self.DATES)
+        if self.kind != SourceKind.SOURCE_ARTICLE and not (self.url or self.identifier):
+            errors["url"] = _(
+                "Give the address of the page that holds the source, or a stable identifier: "
+                "a reader must be able to find it."
+            )
+        elif self.url and urlsplit(self.url).path in ("", "/"):
+            errors["url"] = _(
+                "This is a site's home page: give the address of the page that holds the source."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -338,6 +364,7 @@ class ThreatCategory(models.TextChoices):
     CYBER = "cyber", _("cyber")
     GEOPOLITICAL = "geopolitical", _("geopolitical")
     NATURAL = "natural", _("natural hazards")
+    MIGRATION = "migration", _("migration and displacement")
 
 
 class ThreatQuerySet(PublicQuerySet):
@@ -823,9 +850,90 @@ class Section(Record):
             raise ValidationError({"parent": _("Choose the part this section belongs to.")})
 
 
+# --- Claims: the article's words checked against the public record ----------------------------
+
+
+class ClaimVerdict(models.TextChoices):
+    ACCURATE = "accurate", _("accurate")
+    PARTLY_ACCURATE = "partly_accurate", _("partly accurate")
+    MISLEADING = "misleading", _("misleading")
+    INACCURATE = "inaccurate", _("inaccurate")
+    UNVERIFIABLE = "unverifiable", _("unverifiable as named")
+
+
+def passage_text(text):
+    """Text as a reader sees it to find a passage in: record links rendered to their words,
+    runs of white space made one space."""
+    return " ".join(plain_text(text or "").split())
+
+
+class ClaimQuerySet(PublicQuerySet):
+    def for_list(self):
+        return self.select_related("section").prefetch_published("sources")
+
+
+class Claim(Publishable):
+    """A passage of the article, in its exact words, checked: the verdict on it, what the public
+    record shows, and the sources for that. The passage must occur in its section's text: a
+    section page marks it there, with the finding beside it."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="claims"
+    )
+    passage = bounded_text(
+        _("passage"),
+        1_000,
+        blank=False,
+        help_text=_("The article's exact words, as the section's text gives them."),
+    )
+    verdict = models.CharField(_("verdict"), max_length=20, choices=ClaimVerdict.choices)
+    finding = bounded_text(
+        _("what the public record shows"),
+        NOTE_LENGTH,
+        blank=False,
+        help_text=_(
+            "Cite sources inline as [[source:slug|words]], and link records as in any text."
+        ),
+    )
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="claims"
+    )
+
+    history = RecordHistory(m2m_fields=("sources",))
+    objects = PublicManager.from_queryset(ClaimQuerySet)()
+
+    class Meta(Publishable.Meta):
+        ordering = ["section", "pk"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self):
+        words = self.passage.split()
+        return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+
+    @property
+    def title(self):
+        return str(self)
+
+    def clean(self):
+        if not (self.section_id and self.passage):
+            return
+        if passage_text(self.passage) not in passage_text(self.section.body):
+            raise ValidationError(
+                {
+                    "passage": _(
+                        "These words do not occur in the text of the section “%(section)s”: "
+                        "a claim quotes the article exactly."
+                    )
+                    % {"section": self.section}
+                }
+            )
+
+
 #: Every public type, in the order imports and pages treat them: each may refer to those
 #: before it.
-PUBLIC_MODELS = (Source, Party, Era, Threat, Agreement, Initiative, Event, Section)
+PUBLIC_MODELS = (Source, Party, Era, Threat, Agreement, Initiative, Event, Section, Claim)
 #: The public types that are records of the history (every public type but Source).
 RECORD_MODELS = tuple(model for model in PUBLIC_MODELS if issubclass(model, Record))
 

@@ -4,7 +4,17 @@ delete and restore. Both are Django groups, kept by ``ensure_roles`` after every
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
 
-MODELS = ("era", "party", "threat", "agreement", "initiative", "event", "section", "source")
+MODELS = (
+    "era",
+    "party",
+    "threat",
+    "agreement",
+    "initiative",
+    "event",
+    "section",
+    "source",
+    "claim",
+)
 
 ROLE_ACTIONS = {
     EDITOR: ("view", "add", "change"),

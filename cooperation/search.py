@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from . import markup
-from .models import KIND_NUMBERS, PUBLIC_MODELS, SearchEntry, Source, State
+from .models import KIND_NUMBERS, PUBLIC_MODELS, Claim, SearchEntry, Source, State
 
 # --- What is indexed --------------------------------------------------------------------------
 
@@ -53,6 +53,9 @@ def entry_fields(record):
     if isinstance(record, Source):
         summary = " · ".join(part for part in (record.author, record.publisher) if part)
         body = readable(record.description)
+    elif isinstance(record, Claim):
+        summary = readable(record.passage)
+        body = readable(record.finding)
     else:
         summary = readable(record.summary)
         body = "\n\n".join(

@@ -21,6 +21,7 @@ class PageSitemap(Sitemap):
             "cooperation:article",
             "cooperation:era-list",
             "cooperation:timeline",
+            "cooperation:claim-list",
             "cooperation:agreement-list",
             "cooperation:initiative-list",
             "cooperation:threat-list",

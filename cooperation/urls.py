@@ -30,6 +30,8 @@ urlpatterns = [
     page("parties/<slug:slug>/", views.PartyDetailView.as_view(), "party-detail"),
     page("sources/", views.SourceListView.as_view(), "source-list"),
     page("sources/<slug:slug>/", views.SourceDetailView.as_view(), "source-detail"),
+    page("claims/", views.ClaimListView.as_view(), "claim-list"),
+    page("claims/<slug:slug>/", views.ClaimDetailView.as_view(), "claim-detail"),
     page("search/", views.SearchView.as_view(), "search"),
     page("timeline/", views.TimelineView.as_view(), "timeline"),
     page("sitemap.xml", sitemap, "sitemap", sitemaps=SITEMAPS),

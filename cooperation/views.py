@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import counts, filters, markup, models, revisions, search, timeline
+from . import claims, counts, filters, markup, models, revisions, search, timeline
 from .facets import (
     ChoiceFacet,
     DateFacet,
@@ -174,13 +174,21 @@ class RecordDetailView(PreviewMixin, RelationsMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         record = self.object
-        links = markup.resolve_links(record.body, record.editorial_note)
+        links = markup.resolve_links(record.body, record.editorial_note, *self.linking_texts())
         return super().get_context_data(
-            body_html=markup.render(record.body, links),
+            body_html=self.body_html(markup.render(record.body, links), links),
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
             **kwargs,
         )
+
+    def linking_texts(self):
+        """Texts the page shows besides the body and note, whose links are resolved with
+        theirs."""
+        return ()
+
+    def body_html(self, html, links):
+        return html
 
 
 class LinkedRecordsMixin:
@@ -207,6 +215,27 @@ class LinkedRecordsMixin:
 class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
     model = models.Section
 
+    @cached_property
+    def section_claims(self):
+        return list(self.object.claims.published().prefetch_published("sources"))
+
+    def linking_texts(self):
+        return [claim.finding for claim in self.section_claims]
+
+    def body_html(self, html, links):
+        """The text with the passages checked marked, each with its note."""
+        marked, self.placed = claims.marked_section(html, self.section_claims, links)
+        return marked
+
+    def checked(self):
+        """[(verdict label, number)] of the claims marked, in the verdicts' order."""
+        found = {}
+        for placed in self.placed:
+            found[placed.claim.verdict] = found.get(placed.claim.verdict, 0) + 1
+        return [
+            (label, found[value]) for value, label in models.ClaimVerdict.choices if value in found
+        ]
+
     def linked_groups(self):
         return {
             models.Section._meta.get_field(name).related_model: getattr(
@@ -227,13 +256,16 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
         children_ids = [pk for pk, parent in order if parent == self.object.pk]
         wanted = {previous_id, next_id, *children_ids} - {None}
         shown = models.Section.objects.filter(pk__in=wanted).for_contents().in_bulk()
-        return super().get_context_data(
+        context = super().get_context_data(
             previous_section=shown.get(previous_id),
             next_section=shown.get(next_id),
             children=[shown[pk] for pk in children_ids],
             discussed_sources=self.discussed_sources(),
             **kwargs,
         )
+        # The body is marked by now: these are the claims placed in it.
+        context.update(checked=self.checked(), claim_count=len(self.placed))
+        return context
 
     def discussed_sources(self):
         """The published sources cited by the section or by the published records it discusses,
@@ -530,6 +562,40 @@ class ThreatListView(FacetedListView):
 
     def add_row_details(self, rows):
         counts.add_link_counts(rows)
+
+
+class ClaimListView(FacetedListView):
+    """Every passage of the article checked, with its verdict: the verdicts as a facet."""
+
+    model = models.Claim
+    filterset_class = filters.ClaimFilter
+    title = gettext_lazy("The article's claims, checked")
+    template_name = "cooperation/claim_list.html"
+    facets = (ChoiceFacet("verdict"), RecordFacet("section"))
+
+    def get_queryset(self):
+        return models.Claim.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        links = markup.resolve_links(*(claim.finding for claim in context["object_list"]))
+        for claim in context["object_list"]:
+            claim.finding_html = markup.render(claim.finding, links)
+        return context
+
+
+class ClaimDetailView(PreviewMixin, DetailView):
+    model = models.Claim
+    template_name = "cooperation/claim_detail.html"
+
+    def detail_queryset(self):
+        return models.Claim.objects.for_list()
+
+    def get_context_data(self, **kwargs):
+        links = markup.resolve_links(self.object.finding)
+        return super().get_context_data(
+            finding_html=markup.render(self.object.finding, links), **kwargs
+        )
 
 
 # --- Search across the site ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .. import revisions
 from ..counts import subquery_count
 from ..models import (
     Agreement,
+    Claim,
     Era,
     Event,
     Initiative,
@@ -287,10 +288,14 @@ class SourceAdmin(PublishingAdmin):
         "threat_set_links",
         "party_set_links",
         "section_set_links",
+        "claims_links",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "author", "publisher", "url"]}),
-        (_("Date"), {"fields": ["issued_date", "issued_precision"]}),
+        (
+            None,
+            {"fields": ["title", "slug", "kind", "author", "publisher", "url", "identifier"]},
+        ),
+        (_("Dates"), {"fields": [("issued_date", "issued_precision"), "accessed_date"]}),
         (None, {"fields": ["description"]}),
         (
             _("Cited by"),
@@ -303,6 +308,7 @@ class SourceAdmin(PublishingAdmin):
                     "threat_set_links",
                     "party_set_links",
                     "section_set_links",
+                    "claims_links",
                 ]
             },
         ),
@@ -318,6 +324,7 @@ class SourceAdmin(PublishingAdmin):
     threat_set_links = related_links("threat_set", _("threats"))
     party_set_links = related_links("party_set", _("parties"))
     section_set_links = related_links("section_set", _("article sections"))
+    claims_links = related_links("claims", _("claims checked"))
 
     def get_queryset(self, request):
         return (
@@ -557,3 +564,27 @@ class SectionAdmin(RecordAdmin):
         if obj is not None and obj.parent_id is None:
             return self.inlines
         return []
+
+
+@admin.register(Claim)
+class ClaimAdmin(PublishingAdmin):
+    """A passage of a section checked: its words must occur in the section's text."""
+
+    list_display = ["__str__", "verdict", "section", "updated_at"]
+    list_filter = ["verdict", "section"]
+    search_fields = ["slug", "passage", "finding"]
+    autocomplete_fields = ["section", "sources"]
+    readonly_fields = ["created_at", "updated_at"]
+    list_select_related = ["section"]
+    fieldsets = [
+        (None, {"fields": ["section", "passage", "slug", "verdict"]}),
+        (_("Finding"), {"fields": ["finding", "sources"]}),
+        PUBLISHING,
+        TIMESTAMPS,
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        rows = {"passage": 4, "finding": 12}
+        if db_field.name in rows:
+            kwargs["widget"] = forms.Textarea(attrs={"rows": rows[db_field.name], "cols": 100})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

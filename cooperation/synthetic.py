@@ -613,7 +613,12 @@ class Generator:
                 publisher=rng.choice(PUBLISHERS),
                 issued_date=normalized(day, precision) if precision else None,
                 issued_precision=precision,
-                url=f"https://example.org/sources/{slug}" if rng.random() < 0.5 else "",
+                # Every source can be found: by its page, or else by an identifier.
+                **(
+                    {"url": f"https://example.org/sources/{slug}"}
+                    if rng.random() < 0.5
+                    else {"identifier": f"Synthetic report {i + 1}"}
+                ),
                 description=f"{a(models.SourceKind(kind).label)} on {topic.lower()}.",
                 state=STATES.one(rng),
             ), {}

@@ -122,8 +122,14 @@ def populate_records(n):
     ]
     events = factories.EventFactory.create_batch(n, era=eras[0], sources=sources)
     parts = factories.SectionFactory.create_batch(n)
+    claims = []
     for part in parts:
-        child = factories.SectionFactory(kind="section", parent=part, position=1)
+        child = factories.SectionFactory(
+            kind="section", parent=part, position=1, body="The accord was signed in 1942."
+        )
+        claims.append(
+            factories.ClaimFactory(section=child, passage="signed in 1942", sources=sources)
+        )
         child.agreements.set(agreements[:3])
         child.initiatives.set(initiatives[:3])
         child.threats.set(threats[:2])
@@ -137,4 +143,5 @@ def populate_records(n):
         "initiative": initiatives[0],
         "event": events[0],
         "section": parts[0],
+        "claim": claims[0],
     }

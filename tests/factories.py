@@ -146,3 +146,23 @@ class SectionFactory(RecordFactory):
     slug = factory.Sequence(lambda n: f"section-{n}")
     kind = models.SectionKind.PART
     position = factory.Sequence(lambda n: 100 + n)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Claim
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"claim-{n}")
+    section = factory.SubFactory(
+        SectionFactory, body="The agreement was signed at Washington in 1942, the article says."
+    )
+    passage = "signed at Washington in 1942"
+    verdict = models.ClaimVerdict.PARTLY_ACCURATE
+    finding = "It was signed on 27 March 1942."
+    state = models.State.PUBLISHED
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sources.set(extracted)

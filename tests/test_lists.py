@@ -60,7 +60,11 @@ def test_the_dates_facet_offers_decades_with_counts(client, dated):
 def test_a_chosen_decade_narrows_the_list_and_offers_its_years(client, dated):
     page = client.get("/agreements/", {"decade": "1940"}).text
 
-    assert sorted(slugs(page)) == ["signed-1942-treaty", "signed-1947-exchange_of_notes", "signed-1947-treaty"]
+    assert sorted(slugs(page)) == [
+        "signed-1942-treaty",
+        "signed-1947-exchange_of_notes",
+        "signed-1947-treaty",
+    ]
     assert options(page, "decade")["1940"] == ("1940s", 3, True)
     # The decade facet is counted without its own filter: the 1950s can still be added.
     assert options(page, "decade")["1950"] == ("1950s", 1, False)
@@ -72,7 +76,9 @@ def test_a_chosen_year_narrows_further_and_combines_with_other_facets(client, da
 
     assert slugs(page) == ["signed-1947-treaty"]
     assert options(page, "year")["1947"] == ("1947", 1, True)  # counted under kind=treaty
-    assert options(page, "kind")["exchange_of_notes"][1] == 1  # counted under the year, without kind
+    assert (
+        options(page, "kind")["exchange_of_notes"][1] == 1
+    )  # counted under the year, without kind
 
 
 def test_bad_dates_are_reported_and_the_rest_of_the_filters_apply(client, dated):
@@ -108,9 +114,7 @@ def test_the_folded_filters_count_every_chosen_value(client, dated):
 
     assert "Filters (3 active)" in page
     assert re.search(r'<details class="filters-disclosure">', page)  # folded when filtered
-    assert re.search(
-        r'<details class="filters-disclosure" open>', client.get("/agreements/").text
-    )
+    assert re.search(r'<details class="filters-disclosure" open>', client.get("/agreements/").text)
 
 
 def test_unknown_parameters_are_reported_like_bad_values(client, dated):

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 #: One URL of every page type over the fixture data, with the queries it runs.
 PAGES = {
     "/": 12,
-    "/article/early-collaborations-and-agreements/": 17,
-    "/article/historical-context/": 14,
+    "/article/early-collaborations-and-agreements/": 18,
+    "/article/historical-context/": 15,
     "/eras/": 2,
     "/eras/cold-war/": 10,
     "/agreements/": 15,
@@ -37,9 +37,9 @@ PAGES = {
     "/events/us-occupation-of-veracruz/": 5,
     "/parties/": 7,
     "/parties/mexico/": 7,
-    "/sources/": 9,
-    "/sources/us-mexico-military-alliances-article/": 15,
-    "/sitemap.xml": 16,
+    "/sources/": 10,
+    "/sources/us-mexico-military-alliances-article/": 17,
+    "/sitemap.xml": 17,
 }
 
 

@@ -15,6 +15,7 @@ ARTICLE_FIXTURES = (
     "events",
     "initiatives",
     "sections",
+    "claims",
 )
 
 LOAD_REASON = "Loaded from the article's fixtures"

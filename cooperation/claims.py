@@ -1,5 +1,5 @@
 """Claims marked in a section's text: each passage the claim quotes is wrapped in ``<mark>``
-where it occurs, and its note follows the paragraph that holds it.
+where it occurs, and its note is set with the paragraph that holds it.
 
 The text is marked after it is rendered, on its words: a passage may run across a record link
 or emphasis, so each run of text inside it is marked on its own and the HTML stays well
@@ -90,23 +90,38 @@ def place(text, claims):
 
 
 def mark(html, claims, note):
-    """(``html`` with each claim's passage marked and its note after the paragraph that holds
-    the passage's end, the claims placed in order). ``note(placed)`` renders one note."""
+    """(``html`` with each claim's passage marked, the claims placed in order). A top-level
+    block (a paragraph, a list) that holds the end of passages is wrapped with their notes,
+    ``<div class="claimed">block<div class="claim-notes">notes</div></div>``, so that a wide
+    screen sets the notes beside their paragraph and a narrow one right after it.
+    ``note(placed)`` renders one note."""
     parser = Pieces()
     parser.feed(str(html))
     parser.close()
     pieces = parser.pieces
     text = "".join(piece[1] for piece in pieces if piece[0] == "text")
     placed = place(text, claims)
-    out, offset, pending = [], 0, []
+    out, block, offset, noted = [], [], 0, []
+
+    def close_block():
+        if noted:
+            notes = "".join(note(p) for p in noted)
+            out.append(
+                f'<div class="claimed">{"".join(block)}<div class="claim-notes">{notes}</div></div>'
+            )
+        else:
+            out.extend(block)
+        block.clear()
+        noted.clear()
+
     for kind, value, depth in pieces:
         if kind == "tag":
-            out.append(value)
-            if depth == 0 and pending:  # a top-level block has closed: its notes follow it
-                out += [note(p) for p in pending]
-                pending = []
+            block.append(value)
+            if depth == 0:  # a top-level block has closed
+                close_block()
             continue
         start, stop = offset, offset + len(value)
+        offset = stop
         cuts = sorted(
             {start, stop}
             | {p.start for p in placed if start < p.start < stop}
@@ -116,21 +131,21 @@ def mark(html, claims, note):
             words = escape(text[left:right], quote=False)
             inside = next((p for p in placed if p.start <= left and right <= p.end), None)
             if inside is None:
-                out.append(words)
+                block.append(words)
                 continue
             first = f' id="claim-{inside.claim.slug}"' if left == inside.start else ""
-            out.append(f'<mark class="claim verdict-{inside.claim.verdict}"{first}>{words}</mark>')
+            block.append(
+                f'<mark class="claim verdict-{inside.claim.verdict}"{first}>{words}</mark>'
+            )
             if right == inside.end:
-                out.append(
+                block.append(
                     f'<sup class="claim-ref"><a href="#note-{inside.claim.slug}">'
                     f"{inside.number}</a></sup>"
                 )
-                if depth == 0:
-                    out.append(note(inside))
-                else:
-                    pending.append(inside)
-        offset = stop
-    out += [note(p) for p in pending]
+                noted.append(inside)
+        if depth == 0:  # text between blocks
+            close_block()
+    close_block()
     return mark_safe("".join(out)), placed  # noqa: S308 - sanitized input, escaped text
 
 

@@ -21,36 +21,72 @@ class DatePrecision(models.TextChoices):
 ISO_LENGTH = {DatePrecision.YEAR: 4, DatePrecision.MONTH: 7, DatePrecision.DAY: 10}
 
 
-class PartialDate:
-    """A date known to a given precision, shown at that precision."""
+class DateQualifier(models.TextChoices):
+    """How a date is known, beyond its precision. The date stored is the one the qualifier
+    speaks of: "before February 1989" stores February 1989, and sorts and filters by it."""
 
-    def __init__(self, date, precision):
+    KNOWN = "", _("as given")
+    APPROXIMATE = "approximate", _("about")
+    BEFORE = "before", _("on or before")
+    AFTER = "after", _("on or after")
+    ARTICLE = "article", _("only the source article gives it")
+
+
+class PartialDate:
+    """A date known to a given precision, and perhaps only approximately, to one side, or
+    on the source article's word alone; shown as such."""
+
+    def __init__(self, date, precision, qualifier=DateQualifier.KNOWN):
         self.date = date
         self.precision = precision
+        self.qualifier = qualifier or DateQualifier.KNOWN
 
     def __str__(self):
         if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        if self.precision == DatePrecision.MONTH:
-            return self.date.strftime("%B %Y")
-        return f"{self.date.day} {self.date.strftime('%B %Y')}"
+            shown = str(self.date.year)
+        elif self.precision == DatePrecision.MONTH:
+            shown = self.date.strftime("%B %Y")
+        else:
+            shown = f"{self.date.day} {self.date.strftime('%B %Y')}"
+        if self.qualifier == DateQualifier.APPROXIMATE:
+            return _("about %(date)s") % {"date": shown}
+        if self.qualifier == DateQualifier.BEFORE:
+            return _("by %(date)s") % {"date": shown}
+        if self.qualifier == DateQualifier.AFTER:
+            return _("%(date)s or later") % {"date": shown}
+        if self.qualifier == DateQualifier.ARTICLE:
+            return _("%(date)s (the article's date)") % {"date": shown}
+        return shown
 
     def __repr__(self):
-        return f"PartialDate({self.date.isoformat()!r}, {self.precision!r})"
+        return f"PartialDate({self.date.isoformat()!r}, {self.precision!r}, {self.qualifier!r})"
 
     def __eq__(self, other):
-        return isinstance(other, PartialDate) and (self.date, self.precision) == (
+        return isinstance(other, PartialDate) and (self.date, self.precision, self.qualifier) == (
             other.date,
             other.precision,
+            other.qualifier,
         )
 
     def __hash__(self):
-        return hash((self.date, self.precision))
+        return hash((self.date, self.precision, self.qualifier))
 
     @property
     def iso(self):
         """The date in ISO 8601 at its precision: 1942, 1942-08 or 1942-08-04."""
         return self.date.isoformat()[: ISO_LENGTH[self.precision]]
+
+    @property
+    def edtf(self):
+        """The date in the Library of Congress's Extended Date/Time Format (EDTF, ISO
+        8601-2): 1942-03-27, 1942-03, 1975~ (about), [..1989-02] (on or before), [1952..]
+        (on or after), 1989? (uncertain: only the article gives it)."""
+        return {
+            DateQualifier.APPROXIMATE: f"{self.iso}~",
+            DateQualifier.BEFORE: f"[..{self.iso}]",
+            DateQualifier.AFTER: f"[{self.iso}..]",
+            DateQualifier.ARTICLE: f"{self.iso}?",
+        }.get(self.qualifier, self.iso)
 
 
 class partial_date:
@@ -66,11 +102,18 @@ class partial_date:
         date = getattr(instance, f"{self.name}_date")
         if date is None:
             return None
-        return PartialDate(date, getattr(instance, f"{self.name}_precision"))
+        precision = getattr(instance, f"{self.name}_precision")
+        return PartialDate(date, precision, getattr(instance, f"{self.name}_qualifier", ""))
 
 
 def precision_field(verbose_name):
     return models.CharField(verbose_name, max_length=5, choices=DatePrecision.choices, blank=True)
+
+
+def qualifier_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=11, choices=DateQualifier.choices, blank=True, default=""
+    )
 
 
 def partial_date_constraint(model_name, name):
@@ -90,7 +133,9 @@ def validate_partial_dates(instance, *names):
     for name in names:
         date = getattr(instance, f"{name}_date")
         precision = getattr(instance, f"{name}_precision")
-        if date is None and precision:
+        if date is None and getattr(instance, f"{name}_qualifier", ""):
+            errors[f"{name}_qualifier"] = _("A date is qualified but the date is empty.")
+        elif date is None and precision:
             errors[f"{name}_precision"] = _("A precision is given but the date is empty.")
         elif date is not None and not precision:
             errors[f"{name}_precision"] = _(

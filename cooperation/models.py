@@ -28,6 +28,7 @@ from .dates import (
     partial_date,
     partial_date_constraint,
     precision_field,
+    qualifier_field,
     validate_date_order,
     validate_partial_dates,
 )
@@ -269,7 +270,7 @@ class Source(Publishable):
                 "Give the address of the page that holds the source, or a stable identifier: "
                 "a reader must be able to find it."
             )
-        elif self.url and urlsplit(self.url).path in ("", "/"):
+        elif self.url and urlsplit(self.url).path in ("", "/") and not urlsplit(self.url).query:
             errors["url"] = _(
                 "This is a site's home page: give the address of the page that holds the source."
             )
@@ -529,10 +530,13 @@ class Agreement(Record):
     )
     signed_date = models.DateField(_("signed"), null=True, blank=True)
     signed_precision = precision_field(_("signed date known to the"))
+    signed_qualifier = qualifier_field(_("signing date is"))
     in_force_date = models.DateField(_("in force from"), null=True, blank=True)
     in_force_precision = precision_field(_("in-force date known to the"))
+    in_force_qualifier = qualifier_field(_("in-force date is"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
+    ended_qualifier = qualifier_field(_("end date is"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = PublicManager.from_queryset(AgreementQuerySet)()
@@ -662,8 +666,10 @@ class Initiative(Record):
     )
     started_date = models.DateField(_("started"), null=True, blank=True)
     started_precision = precision_field(_("start date known to the"))
+    started_qualifier = qualifier_field(_("start date is"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
+    ended_qualifier = qualifier_field(_("end date is"))
 
     history = RecordHistory(m2m_fields=("participants", "threats", "sources"))
     objects = PublicManager.from_queryset(InitiativeQuerySet)()
@@ -717,8 +723,10 @@ class Event(Record):
     )
     started_date = models.DateField(_("date"), null=True, blank=True)
     started_precision = precision_field(_("date known to the"))
+    started_qualifier = qualifier_field(_("start date is"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
+    ended_qualifier = qualifier_field(_("end date is"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = PublicManager.from_queryset(EventQuerySet)()
@@ -919,7 +927,8 @@ class Claim(Publishable):
     def clean(self):
         if not (self.section_id and self.passage):
             return
-        if passage_text(self.passage) not in passage_text(self.section.body):
+        text, passage = passage_text(self.section.body), passage_text(self.passage)
+        if passage not in text:
             raise ValidationError(
                 {
                     "passage": _(
@@ -929,6 +938,21 @@ class Claim(Publishable):
                     % {"section": self.section}
                 }
             )
+        start = text.index(passage)
+        others = Claim.objects.filter(section=self.section_id).exclude(pk=self.pk)
+        for other in others.only("slug", "passage"):
+            words = passage_text(other.passage)
+            at = text.find(words)
+            if at >= 0 and at < start + len(passage) and start < at + len(words):
+                raise ValidationError(
+                    {
+                        "passage": _(
+                            "These words overlap the passage of the claim “%(slug)s” of this "
+                            "section: a passage is checked once."
+                        )
+                        % {"slug": other.slug}
+                    }
+                )
 
 
 #: Every public type, in the order imports and pages treat them: each may refer to those

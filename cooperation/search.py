@@ -54,8 +54,10 @@ def entry_fields(record):
         summary = " · ".join(part for part in (record.author, record.publisher) if part)
         body = readable(record.description)
     elif isinstance(record, Claim):
-        summary = readable(record.passage)
-        body = readable(record.finding)
+        # Its title is the passage's first words: the passage in full and the finding are
+        # its body, so a claim ranks below the record whose title and summary match.
+        summary = ""
+        body = "\n\n".join((readable(record.passage), readable(record.finding)))
     else:
         summary = readable(record.summary)
         body = "\n\n".join(
@@ -234,6 +236,17 @@ def narrowing(column, kinds, eras):
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
+#: The order of the types within a tier of results: the records of the history, then the
+#: article's sections, then claims and sources.
+KIND_TIERS = {"section": 1, "claim": 2, "source": 2}
+
+
+def kind_tier(id_column):
+    """SQL: the tier of an entry's type, from its id alone (``id / KIND_SPAN``)."""
+    cases = " ".join(f"WHEN {KIND_NUMBERS[kind]} THEN {tier}" for kind, tier in KIND_TIERS.items())
+    return f"(CASE {id_column} / {SearchEntry.KIND_SPAN} {cases} ELSE 0 END)"
+
+
 def best_snippet(snippets):
     """The first snippet with a matched word in it (the summary's before the body's), else
     the first with any text: the title is shown marked already, so it is never the snippet."""
@@ -323,16 +336,21 @@ class SQLiteIndex(Index):
         otherwise make a snippet for every match before sorting.
 
         bm25 weighs the columns inside one saturating sum, so a title's weight is soon
-        outdone by a body's repetitions: entries matching in the title come first, then in
-        the title and summary, each tier ranked by bm25."""
+        outdone by a body's repetitions: entries matching in the title come first (those
+        matching in their summary too before the others), then those matching in the summary,
+        each tier ranked by bm25. Within a tier the records of the history come before the
+        article's sections, and those before claims and sources (``kind_tier``): bm25 counts
+        a row's length over all its texts, so a record's long body would otherwise put it
+        below a source whose title only names it."""
         fts, expression = self.FTS, self.expression(query)
         narrowed, params = narrowing("rowid", kinds, eras)
-        order = "in_title DESC, in_summary DESC, rank, id"
+        order = "in_title DESC, in_summary DESC, kind_tier, rank, id"
         return (
             f"WITH page AS ("
             f" SELECT rowid AS id,"
             f" rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS in_title,"
             f" rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS in_summary,"
+            f" {kind_tier('rowid')} AS kind_tier,"
             f" bm25({fts}, {self.WEIGHTS}) AS rank"
             f" FROM {fts} WHERE {fts} MATCH %s{narrowed} ORDER BY {order} LIMIT %s OFFSET %s)"
             f" SELECT e.kind, e.slug, e.era_id,"
@@ -341,10 +359,11 @@ class SQLiteIndex(Index):
             f" snippet({fts}, 2, '{START}', '{STOP}', '…', 24)"
             f" FROM page JOIN {fts} ON {fts}.rowid = page.id JOIN {ENTRY} e ON e.id = page.id"
             f" WHERE {fts} MATCH %s"
-            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.rank, page.id",
+            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.kind_tier, page.rank,"
+            f" page.id",
             [
                 f"{{title}} : ({expression})",
-                f"{{title summary}} : ({expression})",
+                f"{{summary}} : ({expression})",
                 expression,
                 *params,
                 limit,
@@ -408,19 +427,21 @@ class PostgresIndex(Index):
         the marks made for those rows alone."""
         config = self.CONFIG
         narrowed, params = narrowing("e.id", kinds, eras)
-        order = "in_title DESC, in_summary DESC, rank DESC, id"
+        order = "in_title DESC, in_summary DESC, kind_tier, rank DESC, id"
         return (
             f"WITH q AS (SELECT websearch_to_tsquery('{config}', %s) AS query),"
             f" page AS (SELECT e.id,"
             f" ts_filter(e.document, '{{a}}') @@ q.query AS in_title,"
-            f" ts_filter(e.document, '{{a,b}}') @@ q.query AS in_summary,"
+            f" ts_filter(e.document, '{{b}}') @@ q.query AS in_summary,"
+            f" {kind_tier('e.id')} AS kind_tier,"
             f" ts_rank(e.document, q.query) AS rank FROM {ENTRY} e, q"
             f" WHERE e.document @@ q.query{narrowed} ORDER BY {order} LIMIT %s OFFSET %s)"
             f" SELECT e.kind, e.slug, e.era_id,"
             f" ts_headline('{config}', e.title, q.query, %s),"
             f" ts_headline('{config}', e.summary || E'\\n' || e.body, q.query, %s)"
             f" FROM page JOIN {ENTRY} e ON e.id = page.id, q"
-            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.rank DESC, page.id",
+            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.kind_tier, page.rank DESC,"
+            f" page.id",
             [self.expression(query), *params, limit, offset, self.HEADLINE, self.SNIPPET],
         )
 

@@ -198,10 +198,10 @@ class Span:
     text: str
 
     @classmethod
-    def of(cls, date, precision):
+    def of(cls, date, precision, qualifier=""):
         if date is None:
             return None
-        shown = PartialDate(date, precision)
+        shown = PartialDate(date, precision, qualifier)
         if precision == "year":
             last = datetime.date(date.year, 12, 31)
         elif precision == "month":
@@ -258,14 +258,17 @@ def items(records, kind):
     names = [name for _label, name in kind.dates]
     columns = ["slug", "title"]
     for name in names:
-        columns += [f"{name}_date", f"{name}_precision"]
+        columns += [f"{name}_date", f"{name}_precision", f"{name}_qualifier"]
     has_status = any(f.name == "status" for f in kind.model._meta.fields)
     if has_status:
         columns.append("status")
     labels = dict(kind.model._meta.get_field("status").choices) if has_status else {}
     drawn = []
     for row in records.order_by(f"{kind.began}_date", "title").values(*columns)[:MOST_DRAWN]:
-        spans = {name: Span.of(row[f"{name}_date"], row[f"{name}_precision"]) for name in names}
+        spans = {
+            name: Span.of(*(row[f"{name}_{part}"] for part in ("date", "precision", "qualifier")))
+            for name in names
+        }
         status = row.get("status", "")
         drawn.append(
             Item(

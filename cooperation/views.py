@@ -744,6 +744,7 @@ class TimelineView(TemplateView):
             width=timeline.WIDTH,
             height=self.height(drawing),
             head=timeline.HEAD,
+            row=timeline.ROW,
             problems=problems,
             **kwargs,
         )

@@ -187,7 +187,7 @@ def test_reader_searches_the_site_from_the_header(article, live_server, browser,
 
     assert "/search/?q=M%C3%89RIDA" in page.url
     first = page.locator(".results .row").first
-    assert first.locator("h3 a").inner_text() == "Mérida Initiative"
+    assert first.locator("h3 a").inner_text().startswith("Mérida Initiative")
     assert first.locator("mark").first.inner_text() == "Mérida"
     screenshot(page, f"search-{width}")
 
@@ -245,3 +245,41 @@ def test_on_a_phone_the_list_shows_results_before_its_folded_filters(article, li
 
     disclosure.locator("summary").click()
     assert page.get_by_role("checkbox", name=re.compile(r"^Cold War \(\d+\)")).is_checked()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_claims_note_sits_in_the_margin_or_after_its_paragraph(
+    article, live_server, browser, width
+):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live_server.url + "/article/early-collaborations-and-agreements/")
+
+    passage = page.locator("mark.claim").first
+    paragraph = page.locator(".claimed").first.locator("p").first
+    note = page.locator(".claim-note").first
+    mark_box, paragraph_box, note_box = (
+        passage.bounding_box(),
+        paragraph.bounding_box(),
+        note.bounding_box(),
+    )
+    if width >= 1024:  # beside the paragraph, level with it
+        assert note_box["x"] > paragraph_box["x"] + paragraph_box["width"]
+        assert paragraph_box["y"] <= note_box["y"] < paragraph_box["y"] + paragraph_box["height"]
+    else:  # right after the paragraph
+        assert note_box["y"] >= paragraph_box["y"] + paragraph_box["height"]
+        assert note_box["x"] == pytest.approx(paragraph_box["x"], abs=4)
+    assert mark_box["y"] <= paragraph_box["y"] + paragraph_box["height"]
+
+    # The note opens on the finding; its number links back to the passage.
+    note.locator("summary").click()
+    assert note.locator(".claim-finding").is_visible()
+    note.get_by_role("link", name="The passage").click()
+    assert page.url.endswith("#" + passage.get_attribute("id"))
+    screenshot(page, f"section-claims-{width}")
+
+    page.goto(live_server.url + "/claims/?verdict=inaccurate")
+    rows = page.locator(".results .row")
+    assert rows.count() > 0
+    for index in range(rows.count()):
+        assert "Inaccurate" in rows.nth(index).locator(".meta").inner_text()
+    screenshot(page, f"claims-{width}")

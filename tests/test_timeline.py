@@ -111,16 +111,17 @@ def test_every_dated_published_record_is_drawn_with_its_end_as_known(client, rec
     assert "5 dated records." in page
 
 
-def test_the_eras_are_bands_over_the_axis(client, records):
+def test_the_eras_are_bands_over_the_axis_named_with_links(client, records):
     svg = drawing(client.get("/timeline/").text)
 
-    band_links = [
-        link.get("href")
-        for link in svg.iter(f"{SVG}a")
-        if link.find(f"{SVG}rect[@class]") is not None
-        and "era-band" in link.find(f"{SVG}rect").get("class")
+    bands = [
+        rect.find(f"{SVG}title").text
+        for rect in svg.iter(f"{SVG}rect")
+        if "era-band" in rect.get("class", "")
     ]
-    assert band_links == ["/eras/war/", "/eras/later/"]
+    assert bands == ["The war", "Later"]
+    names = svg.find(f"{SVG}g[@class='era-names']")
+    assert [link.get("href") for link in names.iter(f"{SVG}a")] == ["/eras/war/", "/eras/later/"]
 
 
 def test_the_lists_filters_narrow_the_timeline(client, records):

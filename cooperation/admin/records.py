@@ -229,10 +229,20 @@ def dates_fieldset(model):
     return (
         _("Dates"),
         {
-            "fields": [(f"{name}_date", f"{name}_precision") for name in model.DATES],
+            "fields": [
+                tuple(
+                    field
+                    for field in (f"{name}_date", f"{name}_precision", f"{name}_qualifier")
+                    if hasattr(model, field)
+                )
+                for name in model.DATES
+            ],
             "description": _(
                 "A date known only to the year or month is entered as its first day "
-                "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision."
+                "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision. "
+                "A date known only approximately, or only to one side (before, after), or "
+                "that only the source article gives, says so: it is shown as such and "
+                "exported in EDTF (1975~, [..1989-02], [1952..], 1989?)."
             ),
         },
     )

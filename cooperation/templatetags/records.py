@@ -22,4 +22,4 @@ def when(date):
     """A PartialDate as an HTML <time> at its precision: ``{{ record.signed|when }}``."""
     if not date:
         return ""
-    return format_html('<time datetime="{}">{}</time>', date.iso, date)
+    return format_html('<time datetime="{}" data-edtf="{}">{}</time>', date.iso, date.edtf, date)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .counts import remembered
 from .dates import PartialDate, YearOf
 from .filters import YearsField
 from .models import (
@@ -315,14 +316,40 @@ class Timeline:
         ]
 
 
+def single_choice(applied):
+    """ "name=value" when the filters (the types aside) are at most one value of one of
+    era, threat, party, decade or year, else None: the pages every record's links open,
+    whose counts are remembered as a list's are. Words searched for are never remembered."""
+    filters = {name: value for name, value in applied.items() if name != "type"}
+    if not filters:
+        return ""
+    if len(filters) != 1 or "q" in filters:
+        return None
+    ((name, value),) = filters.items()
+    if len(value) != 1:
+        return None
+    (chosen,) = value
+    return f"{name}={getattr(chosen, 'slug', chosen)}"
+
+
 def build(applied):
-    """The timeline of the records matching ``applied``: one grouped query per type, and
+    """The timeline of the records matching ``applied``: one grouped query per type (its
+    counts remembered per content version for the unfiltered timeline and one filter's), and
     one more per type when the records are few enough to draw."""
     chosen = applied.get("type") or list(KINDS)
     kinds = [KINDS[name] for name in KINDS if name in chosen]
     records = {kind.name: narrowed(kind, applied) for kind in kinds}
-    counts = {kind.name: per_year(records[kind.name], kind) for kind in kinds}
-    timeline = Timeline(kinds, counts)
+    single = single_choice(applied)
+    per_kind = {}
+    for kind in kinds:
+
+        def count(kind=kind):
+            return per_year(records[kind.name], kind)
+
+        per_kind[kind.name] = (
+            count() if single is None else remembered(f"timeline:{kind.name}:{single}", count)
+        )
+    timeline = Timeline(kinds, per_kind)
     if timeline.drawn and timeline.total:
         drawn = [item for kind in kinds for item in items(records[kind.name], kind)]
         timeline.items = sorted(drawn, key=lambda item: (item.began.first, item.title))

@@ -208,3 +208,31 @@ def test_the_queries_do_not_grow_with_the_records(client, records, url):
     assert queries(client, url) == counted
     # Counting per year costs no more queries than drawing each record.
     assert counted <= drawn
+
+
+def test_the_counts_of_the_timeline_and_of_one_filter_are_remembered_until_a_change(
+    client, records, monkeypatch
+):
+    monkeypatch.setattr(timeline, "MOST_DRAWN", 0)  # counts per year, not records
+    cache.clear()
+    for url in ("/timeline/", "/timeline/?era=later"):
+        first = queries_kept(client, url)
+        again = queries_kept(client, url)
+        assert again == first - 3, url  # one grouped query per type, remembered
+
+    factories.AgreementFactory(
+        slug="new-one", era=Era.objects.get(slug="later"), signed_date=day(1999, 1, 1)
+    )
+    page = client.get("/timeline/", {"era": "later"}).text
+    assert "1999: 1 agreements" in page  # a change is counted, not read from before
+    # Words searched for are never remembered: each page counts them.
+    assert queries_kept(client, "/timeline/?q=accord") == queries_kept(
+        client, "/timeline/?q=accord"
+    )
+
+
+def queries_kept(client, url):
+    """The queries of a visit that keeps what earlier visits remembered."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)

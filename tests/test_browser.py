@@ -283,3 +283,29 @@ def test_a_claims_note_sits_in_the_margin_or_after_its_paragraph(
     for index in range(rows.count()):
         assert "Inaccurate" in rows.nth(index).locator(".meta").inner_text()
     screenshot(page, f"claims-{width}")
+
+
+def test_no_page_is_wider_than_a_phone(article, live_server, browser):
+    """A long word, address or sort label must wrap: a page wider than the screen scrolls
+    sideways as a whole. The timeline's drawing scrolls inside its own box."""
+    page = phone(browser)
+    wide = {}
+    for path in (
+        "/",
+        "/article/early-collaborations-and-agreements/",
+        "/agreements/",
+        "/agreements/rio-treaty/",
+        "/initiatives/",
+        "/threats/",
+        "/parties/",
+        "/sources/",
+        "/claims/",
+        "/claims/?verdict=inaccurate",
+        "/search/?q=merida",
+        "/timeline/",
+    ):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    assert wide == {}

@@ -5,6 +5,7 @@ A body links a record as ``[[agreement:merida-initiative]]`` (shown as the recor
 the article's own wording is kept while each record it mentions is linked.
 """
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,22 @@ def record_links(text):
 def plain_text(text):
     """``text`` with each record link replaced by the words it shows (its text, or its slug)."""
     return RECORD_LINK.sub(lambda match: match["text"] or match["slug"], text)
+
+
+#: Characters no text a reader reads carries (the search index's marks are made of two).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SPACES = re.compile(r"[ \t]+")
+MARKDOWN_SYNTAX = re.compile(r"[*_#`>\[\]<&]|^\s*(?:[-+]|\d+\.)\s", re.M)
+
+
+def readable(text):
+    """Markdown ``text`` as readers read it: record links as their words, no markup, and
+    nothing that the pages' sanitizer drops (a script's text). What search indexes, and what
+    a claim's passage is looked for in."""
+    text = plain_text(text or "")
+    if MARKDOWN_SYNTAX.search(text):
+        text = html.unescape(nh3.clean(markdown.markdown(text), tags=set()))
+    return SPACES.sub(" ", CONTROL.sub(" ", text)).strip()
 
 
 # --- Rendering -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .dates import (
     validate_partial_dates,
 )
 from .history import RecordHistory
-from .markup import plain_text
+from .markup import readable
 
 #: A page lists at most this many records of one relation, and links to the rest.
 SHOWN_LINKS = 50
@@ -856,6 +856,23 @@ class Section(Record):
             )
         if not top_level and not self.parent_id:
             raise ValidationError({"parent": _("Choose the part this section belongs to.")})
+        if self.pk:
+            text = passage_text(self.body)
+            lost = [
+                claim.slug
+                for claim in self.claims.only("slug", "passage")
+                if passage_text(claim.passage) not in text
+            ]
+            if lost:
+                raise ValidationError(
+                    {
+                        "body": _(
+                            "This text no longer holds the passage of the claims %(claims)s: "
+                            "change or delete those claims first, so that no check is lost."
+                        )
+                        % {"claims": ", ".join(f"“{slug}”" for slug in lost[:10])}
+                    }
+                )
 
 
 # --- Claims: the article's words checked against the public record ----------------------------
@@ -870,9 +887,9 @@ class ClaimVerdict(models.TextChoices):
 
 
 def passage_text(text):
-    """Text as a reader sees it to find a passage in: record links rendered to their words,
-    runs of white space made one space."""
-    return " ".join(plain_text(text or "").split())
+    """Text as a reader reads it, to find a passage in: record links as their words, no
+    Markdown, runs of white space made one space."""
+    return " ".join(readable(text).split())
 
 
 class ClaimQuerySet(PublicQuerySet):

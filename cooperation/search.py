@@ -12,13 +12,10 @@ Ranking weighs a title above a summary above a body. Marks around matched words 
 engine itself (FTS5's ``snippet``, PostgreSQL's ``ts_headline``), so they agree with what it
 matched, stemming included."""
 
-import html
 import re
 from dataclasses import dataclass
 from itertools import batched
 
-import markdown
-import nh3
 from django import forms
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -31,20 +28,8 @@ from .models import KIND_NUMBERS, PUBLIC_MODELS, Claim, SearchEntry, Source, Sta
 
 # --- What is indexed --------------------------------------------------------------------------
 
-#: Characters a text may not carry into the index: the marks of matched words are made of two.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: The marks of matched words: characters no indexed text carries (``markup.CONTROL``).
 START, STOP = "\x02", "\x03"
-SPACES = re.compile(r"[ \t]+")
-MARKDOWN_SYNTAX = re.compile(r"[*_#`>\[\]<&]|^\s*(?:[-+]|\d+\.)\s", re.M)
-
-
-def readable(text):
-    """Markdown ``text`` as readers read it: record links as their words, no markup, and
-    nothing that the pages' sanitizer drops (a script's text)."""
-    text = markup.plain_text(text or "")
-    if MARKDOWN_SYNTAX.search(text):
-        text = html.unescape(nh3.clean(markdown.markdown(text), tags=set()))
-    return SPACES.sub(" ", CONTROL.sub(" ", text)).strip()
 
 
 def entry_fields(record):
@@ -52,16 +37,18 @@ def entry_fields(record):
     kind = record._meta.model_name
     if isinstance(record, Source):
         summary = " · ".join(part for part in (record.author, record.publisher) if part)
-        body = readable(record.description)
+        body = markup.readable(record.description)
     elif isinstance(record, Claim):
         # Its title is the passage's first words: the passage in full and the finding are
         # its body, so a claim ranks below the record whose title and summary match.
         summary = ""
-        body = "\n\n".join((readable(record.passage), readable(record.finding)))
+        body = "\n\n".join((markup.readable(record.passage), markup.readable(record.finding)))
     else:
-        summary = readable(record.summary)
+        summary = markup.readable(record.summary)
         body = "\n\n".join(
-            text for text in (readable(record.body), readable(record.editorial_note)) if text
+            text
+            for text in (markup.readable(record.body), markup.readable(record.editorial_note))
+            if text
         )
     era_id = record.pk if kind == "era" else getattr(record, "era_id", None)
     return {
@@ -70,7 +57,7 @@ def entry_fields(record):
         "record_id": record.pk,
         "slug": record.slug,
         "era_id": era_id,
-        "title": CONTROL.sub(" ", record.title),
+        "title": markup.CONTROL.sub(" ", record.title),
         "summary": summary,
         "body": body,
     }

@@ -12,7 +12,7 @@ from cooperation.imports import import_files
 from cooperation.models import RECORD_MODELS, Claim, ClaimVerdict, Section, Source, State
 from cooperation.roles import PUBLISHER
 from tests import factories
-from tests.admin_forms import admin_url, field_values, signed_in
+from tests.admin_forms import admin_url, field_values, save, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +164,7 @@ def claim_entry(**fields):
         "fields": {
             "slug": "imported-claim",
             "section": ["post-9-11"],
-            "passage": "announced in 2007",
+            "passage": "signed in 1947",
             "verdict": "accurate",
             "finding": "Yes.",
             "sources": [["state-2007"]],
@@ -179,7 +179,7 @@ def imported(*entries):
 
 
 def test_an_import_refuses_a_claim_whose_passage_is_not_in_its_section(section):
-    report = imported(claim_entry(passage="announced in 1999"))
+    report = imported(claim_entry(passage="signed in 1999"))
 
     assert not report.written
     messages = [str(problem) for problem in report.problems]
@@ -261,3 +261,20 @@ def test_every_shipped_claim_is_marked_in_its_section(article, client):
         for claim in section.claims.published():
             assert f'id="claim-{claim.slug}"' in page, claim.slug
             assert f'id="note-{claim.slug}"' in page, claim.slug
+
+
+def test_a_section_edit_that_drops_a_claims_passage_is_refused(client, section, django_user_model):
+    publisher = signed_in(django_user_model, "publisher", role=PUBLISHER)
+    response = save(publisher, section, body="Mexico sent troops to the Philippines in 1944.")
+
+    assert response.status_code == 200
+    assert "This text no longer holds the passage of the claims “merida-announced”" in (
+        response.text
+    )
+    section.refresh_from_db()
+    assert "Mérida Initiative" in section.body
+    assert "merida-announced" in client.get(section.get_absolute_url()).text
+
+    kept = section.body + "\n\nA new closing sentence."
+    assert save(publisher, section, body=kept).status_code == 302
+    assert "A new closing sentence." in client.get(section.get_absolute_url()).text

@@ -228,6 +228,17 @@ def narrowing(column, kinds, eras):
 KIND_TIERS = {"section": 1, "claim": 2, "source": 2}
 
 
+#: How results are ordered: entries matching in the title, then in the summary, then the
+#: others; within each, the history's records before sections, claims and sources
+#: (``kind_tier``); among title matches the shorter title first (the closer match: "Mérida
+#: Initiative" before "Mérida Initiative four-pillar strategy"); then by relevance, best first.
+RANKING = ("in_title DESC", "in_summary DESC", "kind_tier", "title_length", "rank", "id")
+
+
+def ranking(table=""):
+    return ", ".join(f"{table}{term}" for term in RANKING)
+
+
 def kind_tier(id_column):
     """SQL: the tier of an entry's type, from its id alone (``id / KIND_SPAN``)."""
     cases = " ".join(f"WHEN {KIND_NUMBERS[kind]} THEN {tier}" for kind, tier in KIND_TIERS.items())
@@ -319,38 +330,35 @@ class SQLiteIndex(Index):
         return f"{sql} AND rowid BETWEEN %s AND %s", [*params, first, last]
 
     def hits_sql(self, query, kinds, eras, limit, offset):
-        """The page's entries ranked, then the marks made for those rows alone: FTS5 would
-        otherwise make a snippet for every match before sorting.
+        """The page's entries ranked (``RANKING``), then the marks made for those rows alone:
+        FTS5 would otherwise make a snippet for every match before sorting.
 
-        bm25 weighs the columns inside one saturating sum, so a title's weight is soon
-        outdone by a body's repetitions: entries matching in the title come first (those
-        matching in their summary too before the others), then those matching in the summary,
-        each tier ranked by bm25. Within a tier the records of the history come before the
-        article's sections, and those before claims and sources (``kind_tier``): bm25 counts
-        a row's length over all its texts, so a record's long body would otherwise put it
-        below a source whose title only names it."""
+        bm25 weighs the columns inside one saturating sum and counts a row's length over all
+        its texts, so it alone would put a record's long body below a source whose title only
+        names it: the tiers come first, and bm25 ranks within them."""
         fts, expression = self.FTS, self.expression(query)
         narrowed, params = narrowing("rowid", kinds, eras)
-        order = "in_title DESC, in_summary DESC, kind_tier, rank, id"
+        in_title = f"rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
+        title = f"{{title}} : ({expression})"
         return (
             f"WITH page AS ("
-            f" SELECT rowid AS id,"
-            f" rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS in_title,"
+            f" SELECT rowid AS id, {in_title} AS in_title,"
             f" rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS in_summary,"
             f" {kind_tier('rowid')} AS kind_tier,"
+            f" CASE WHEN {in_title} THEN length(title) ELSE 0 END AS title_length,"
             f" bm25({fts}, {self.WEIGHTS}) AS rank"
-            f" FROM {fts} WHERE {fts} MATCH %s{narrowed} ORDER BY {order} LIMIT %s OFFSET %s)"
+            f" FROM {fts} WHERE {fts} MATCH %s{narrowed}"
+            f" ORDER BY {ranking()} LIMIT %s OFFSET %s)"
             f" SELECT e.kind, e.slug, e.era_id,"
             f" highlight({fts}, 0, '{START}', '{STOP}'),"
             f" snippet({fts}, 1, '{START}', '{STOP}', '…', 24),"
             f" snippet({fts}, 2, '{START}', '{STOP}', '…', 24)"
             f" FROM page JOIN {fts} ON {fts}.rowid = page.id JOIN {ENTRY} e ON e.id = page.id"
-            f" WHERE {fts} MATCH %s"
-            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.kind_tier, page.rank,"
-            f" page.id",
+            f" WHERE {fts} MATCH %s ORDER BY {ranking('page.')}",
             [
-                f"{{title}} : ({expression})",
-                f"{{summary}} : ({expression})",
+                title,
+                f"{{title summary}} : ({expression})",
+                title,
                 expression,
                 *params,
                 limit,
@@ -410,25 +418,23 @@ class PostgresIndex(Index):
         return f"{sql} AND id BETWEEN %s AND %s", [*params, first, last]
 
     def hits_sql(self, query, kinds, eras, limit, offset):
-        """The page's entries ranked as on SQLite: title, then summary, then ts_rank; then
-        the marks made for those rows alone."""
+        """The page's entries ranked as on SQLite (``RANKING``, ts_rank for bm25); then the
+        marks made for those rows alone."""
         config = self.CONFIG
         narrowed, params = narrowing("e.id", kinds, eras)
-        order = "in_title DESC, in_summary DESC, kind_tier, rank DESC, id"
+        in_title = "ts_filter(e.document, '{a}') @@ q.query"
         return (
             f"WITH q AS (SELECT websearch_to_tsquery('{config}', %s) AS query),"
-            f" page AS (SELECT e.id,"
-            f" ts_filter(e.document, '{{a}}') @@ q.query AS in_title,"
-            f" ts_filter(e.document, '{{b}}') @@ q.query AS in_summary,"
+            f" page AS (SELECT e.id, {in_title} AS in_title,"
+            f" ts_filter(e.document, '{{a,b}}') @@ q.query AS in_summary,"
             f" {kind_tier('e.id')} AS kind_tier,"
-            f" ts_rank(e.document, q.query) AS rank FROM {ENTRY} e, q"
-            f" WHERE e.document @@ q.query{narrowed} ORDER BY {order} LIMIT %s OFFSET %s)"
+            f" CASE WHEN {in_title} THEN length(e.title) ELSE 0 END AS title_length,"
+            f" -ts_rank(e.document, q.query) AS rank FROM {ENTRY} e, q"
+            f" WHERE e.document @@ q.query{narrowed} ORDER BY {ranking()} LIMIT %s OFFSET %s)"
             f" SELECT e.kind, e.slug, e.era_id,"
             f" ts_headline('{config}', e.title, q.query, %s),"
             f" ts_headline('{config}', e.summary || E'\\n' || e.body, q.query, %s)"
-            f" FROM page JOIN {ENTRY} e ON e.id = page.id, q"
-            f" ORDER BY page.in_title DESC, page.in_summary DESC, page.kind_tier, page.rank DESC,"
-            f" page.id",
+            f" FROM page JOIN {ENTRY} e ON e.id = page.id, q ORDER BY {ranking('page.')}",
             [self.expression(query), *params, limit, offset, self.HEADLINE, self.SNIPPET],
         )
 

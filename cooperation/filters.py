@@ -110,6 +110,14 @@ def linked_filter(relation, queryset, label):
     )
 
 
+def records_field(queryset, label, widget=forms.CheckboxSelectMultiple):
+    """A form field of several published records chosen by slug, as every page's URL names
+    them."""
+    return forms.ModelMultipleChoiceField(
+        label=label, queryset=queryset, to_field_name="slug", required=False, widget=widget
+    )
+
+
 class YearsField(forms.Field):
     """Several years (or decades: ``step=10``, each given by its first year), each from
     FIRST_YEAR to LAST_YEAR. It has no choices: the facet offers the years that have records,
@@ -329,13 +337,7 @@ class LinkedRecordsForm(forms.Form):
 
     type = forms.ChoiceField(label=_("Type"), required=False)
     q = QueryField(label=_("Search"))
-    threat = forms.ModelMultipleChoiceField(
-        label=_("Threat"),
-        queryset=Threat.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    threat = records_field(Threat.objects.published(), _("Threat"))
 
     def __init__(self, *args, groups, **kwargs):
         """``groups``: {model: published records of that type linked to the page's record}."""

@@ -894,7 +894,10 @@ def passage_text(text):
 
 class ClaimQuerySet(PublicQuerySet):
     def for_list(self):
-        return self.select_related("section").prefetch_published("sources")
+        return self.select_related("section")
+
+    def for_detail(self):
+        return self.for_list().prefetch_published("sources")
 
 
 class Claim(Publishable):

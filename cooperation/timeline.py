@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .counts import remembered
 from .dates import PartialDate, YearOf
-from .filters import YearsField
+from .filters import YearsField, records_field
 from .models import (
     AGREEMENT_HOLDS,
     INITIATIVE_HOLDS,
@@ -108,27 +108,9 @@ class TimelineForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     q = QueryField(label=_("Search"))
-    era = forms.ModelMultipleChoiceField(
-        label=_("Era"),
-        queryset=Era.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    threat = forms.ModelMultipleChoiceField(
-        label=_("Threat"),
-        queryset=Threat.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    party = forms.ModelMultipleChoiceField(
-        label=_("Party"),
-        queryset=Party.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.MultipleHiddenInput,
-    )
+    era = records_field(Era.objects.published(), _("Era"))
+    threat = records_field(Threat.objects.published(), _("Threat"))
+    party = records_field(Party.objects.published(), _("Party"), widget=forms.MultipleHiddenInput)
     decade = YearsField(step=10, label=_("Decade"))
     year = YearsField(label=_("Year"))
 

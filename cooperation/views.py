@@ -589,7 +589,7 @@ class ClaimDetailView(PreviewMixin, DetailView):
     template_name = "cooperation/claim_detail.html"
 
     def detail_queryset(self):
-        return models.Claim.objects.for_list()
+        return models.Claim.objects.for_detail()
 
     def get_context_data(self, **kwargs):
         links = markup.resolve_links(self.object.finding)
@@ -612,13 +612,7 @@ class SearchForm(forms.Form):
         ],
         widget=forms.CheckboxSelectMultiple,
     )
-    era = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Era"),
-        queryset=models.Era.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    era = filters.records_field(models.Era.objects.published(), gettext_lazy("Era"))
 
 
 class SearchView(PagedRowsMixin, ListView):

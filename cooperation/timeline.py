@@ -23,11 +23,9 @@ from .models import (
     AGREEMENT_HOLDS,
     INITIATIVE_HOLDS,
     Agreement,
-    AgreementStatus,
     Era,
     Event,
     Initiative,
-    InitiativeStatus,
     Party,
     Threat,
 )
@@ -50,7 +48,6 @@ class Kind:
     #: The list that shows records of this type by year, or None (events have none).
     list_name: str | None
     holds: tuple = ()
-    never: tuple = ()
     #: (label, date name) of the dates a row gives, in order.
     dates: tuple = ()
 
@@ -72,7 +69,6 @@ KINDS = {
         "party",
         "cooperation:agreement-list",
         holds=tuple(AGREEMENT_HOLDS),
-        never=(AgreementStatus.PROPOSED,),
         dates=((_("signed"), "signed"), (_("in force"), "in_force"), (_("ended"), "ended")),
     ),
     "initiative": Kind(
@@ -83,7 +79,6 @@ KINDS = {
         "participant",
         "cooperation:initiative-list",
         holds=tuple(INITIATIVE_HOLDS),
-        never=(InitiativeStatus.PROPOSED,),
         dates=((_("started"), "started"), (_("ended"), "ended")),
     ),
     "event": Kind(
@@ -204,16 +199,33 @@ class Item:
     title: str
     status: str
     status_label: str
-    dates: list  # [(label, Span or None)], as the row shows them
     spans: dict  # {date name: Span or None}
-    began: Span
-    ended: Span | None
-    #: "ended", "holds" (goes on to today), "unknown" (ended or may have, date not given),
-    #: or "point" (an event of one date).
-    end: str
 
     def url(self):
         return reverse(f"cooperation:{self.kind.name}-detail", args=[self.slug])
+
+    @property
+    def dates(self):
+        """[(label, Span or None)], as the row shows them."""
+        return [(label, self.spans[name]) for label, name in self.kind.dates]
+
+    @property
+    def began(self):
+        return self.spans[self.kind.began]
+
+    @property
+    def ended(self):
+        return self.spans["ended"]
+
+    @property
+    def end(self):
+        """ "ended", "holds" (goes on to today), "unknown" (ended or may have, date not
+        given), or "point" (an event of one date)."""
+        if self.ended is not None:
+            return "ended"
+        if self.kind.name == "event":
+            return "point"
+        return "holds" if self.status in self.kind.holds else "unknown"
 
     @property
     def dates_text(self):
@@ -224,16 +236,6 @@ class Item:
         elif self.end == "holds":
             shown.append(str(_("no end yet")))
         return "; ".join(shown)
-
-
-def end_of(kind, status, ended):
-    if ended is not None:
-        return "ended"
-    if kind.name == "event":
-        return "point"
-    if status in kind.holds:
-        return "holds"
-    return "unknown"
 
 
 def items(records, kind):
@@ -260,11 +262,7 @@ def items(records, kind):
                 title=row["title"],
                 status=status,
                 status_label=str(labels.get(status, "")),
-                dates=[(label, spans[name]) for label, name in kind.dates],
                 spans=spans,
-                began=spans[kind.began],
-                ended=spans["ended"],
-                end=end_of(kind, status, spans["ended"]),
             )
         )
     return drawn
@@ -357,7 +355,8 @@ class Axis:
     last: int
 
     @classmethod
-    def around(cls, years, eras, today):
+    def around(cls, years, today):
+        """The decades around ``years`` (today's, if there are none)."""
         if not years:
             years = [today.year]
         first, last = min(years), max(years)

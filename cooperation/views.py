@@ -717,7 +717,7 @@ class TimelineView(TemplateView):
             years += [today.year] if any(item.end == "holds" for item in drawing.items) else []
         else:
             years = drawing.years()
-        axis = timeline.Axis.around(years, eras, today)
+        axis = timeline.Axis.around(years, today)
         problems = [(form[name].label, errors) for name, errors in form.errors.items()]
         problems += unknown_parameters(self.request, set(timeline.TimelineForm.PARAMETERS))
         return super().get_context_data(

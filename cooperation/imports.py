@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import revisions
 from .caching import content_changes
+from .citations import outside_sources
 from .database import BULK_WRITE, refresh_planner_statistics
 from .history import Snapshot, record_version, versions_paused
 from .models import PUBLIC_MODELS, Agreement, State, supersession_cycle
@@ -633,6 +634,8 @@ def apply_fields(entry, report, state):
     # as the record is saved (one query each otherwise, for every record).
     if not validate(entry, record, report, exclude=list(relations)):
         return None
+    if stray_citations(entry, record, relations, report):
+        return None
     if outcome.action != "unchanged" and not save(entry, record, report):
         return None
     report.slugs.add(model, entry.slug, record.pk)
@@ -775,6 +778,24 @@ def validate(entry, record, report, exclude):
                 )
         return False
     return True
+
+
+def stray_citations(entry, record, relations, report):
+    """True, with a problem reported, when the record's citations name a source it will not
+    cite: one missing from the file's sources when it gives them, from the record's own
+    otherwise."""
+    citations = getattr(record, "citations", None)
+    if not citations:
+        return False
+    given = relations.get("sources")
+    if isinstance(given, list):
+        slugs = [item[0] for item in given if isinstance(item, list) and item]
+    else:
+        slugs = list(record.sources.values_list("slug", flat=True)) if record.pk else []
+    if message := outside_sources(citations, slugs):
+        report.problems.append(entry.problem("citations", message))
+        return True
+    return False
 
 
 def problem_from(entry, name, error):

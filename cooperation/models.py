@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .citations import by_source, validate_citations
 from .dates import (
     by_date,
     end_unknown_by,
@@ -177,6 +178,13 @@ class Record(Publishable):
         ),
     )
     sources = models.ManyToManyField("Source", verbose_name=_("sources"), blank=True)
+    citations = models.JSONField(
+        _("citations"),
+        default=list,
+        blank=True,
+        validators=[validate_citations],
+        help_text=_("Where in each of its sources to look, and what that part supports."),
+    )
 
     objects = PublicManager()
 
@@ -203,6 +211,10 @@ class Record(Publishable):
     def clean(self):
         if errors := self.date_errors():
             raise ValidationError(errors)
+
+    def cited_sources(self):
+        """(source, [what the record cites it for]) for each of its published sources."""
+        return by_source(self.citations, self.sources.all())
 
 
 # --- Sources and parties ---------------------------------------------------------------------

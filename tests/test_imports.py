@@ -146,6 +146,50 @@ BAD_FILES = [
         id="unknown-field",
     ),
     pytest.param(
+        {
+            "bad.json": as_file(
+                [
+                    new_agreement(
+                        sources=[["wikipedia-201st-fighter-squadron"]],
+                        citations=[
+                            {
+                                "source": "oas-press-release-september-2001",
+                                "locator": "paragraph 2",
+                                "supports": "Fox's announcement",
+                            }
+                        ],
+                    )
+                ]
+            )
+        },
+        {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "citations"},
+        ["oas-press-release-september-2001", "not among the record's sources"],
+        id="citation-of-a-source-the-record-does-not-cite",
+    ),
+    pytest.param(
+        {
+            "bad.json": as_file(
+                [
+                    new_agreement(
+                        sources=[["wikipedia-201st-fighter-squadron"]],
+                        citations=[
+                            {"source": "wikipedia-201st-fighter-squadron", "locator": "lead"}
+                        ],
+                    )
+                ]
+            )
+        },
+        {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "citations"},
+        ['Citation 1: give "source", "locator" and "supports"'],
+        id="citation-without-what-it-supports",
+    ),
+    pytest.param(
+        {"bad.json": as_file([new_agreement(citations={"source": "x"})])},
+        {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "citations"},
+        ["Citations are a list of objects."],
+        id="citations-not-a-list",
+    ),
+    pytest.param(
         {"bad.json": as_file([new_agreement(title=DROP)])},
         {"file": "bad.json", "index": 0, "slug": "test-agreement", "field": "title"},
         ["cannot be blank"],

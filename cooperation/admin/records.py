@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import revisions
+from ..citations import CitationsField, outside_sources
 from ..counts import subquery_count
 from ..models import (
     Agreement,
@@ -21,6 +22,7 @@ from ..models import (
     Event,
     Initiative,
     Party,
+    Record,
     Revision,
     Section,
     Source,
@@ -28,7 +30,7 @@ from ..models import (
     Threat,
 )
 from .history import InlineVersionedForm
-from .reviews import ReviewedAdmin
+from .reviews import ReviewedAdmin, ReviewedForm
 
 admin.site.site_header = _("US–Mexico defense cooperation: editors")
 admin.site.site_title = _("Defense cooperation records")
@@ -248,7 +250,19 @@ def dates_fieldset(model):
     )
 
 
-TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources"]})
+TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources", "citations"]})
+
+
+class RecordForm(ReviewedForm):
+    """A record's form: its citations must name sources among the ones it cites."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "citations" in cleaned and "sources" in cleaned:
+            slugs = [source.slug for source in cleaned["sources"]]
+            if message := outside_sources(cleaned["citations"], slugs):
+                self.add_error("citations", message)
+        return cleaned
 
 
 class RecordAdmin(PublishingAdmin):
@@ -259,11 +273,14 @@ class RecordAdmin(PublishingAdmin):
     readonly_fields = ["created_at", "updated_at"]
     autocomplete_fields = ["sources"]
     list_per_page = 50
+    form = RecordForm
 
     #: Rows of text shown for the long fields: a summary is a paragraph, a body is an essay.
     text_rows = {"summary": 3, "body": 20, "editorial_note": 6}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "citations":
+            kwargs["form_class"] = CitationsField
         if db_field.name in self.text_rows:
             kwargs["widget"] = forms.Textarea(
                 attrs={"rows": self.text_rows[db_field.name], "cols": 100}
@@ -282,8 +299,36 @@ class LinkedRecordsAdmin:
     sections_links = related_links("sections", _("article sections"))
 
 
+class SourceForm(ReviewedForm):
+    """A source's form: its slug cannot change while citations name it by that slug."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        old = self.instance.slug if self.instance.pk else None
+        if old and slug != old:
+            citing = [
+                record
+                for relation in Source.citing_relations()
+                if issubclass(relation.related_model, Record)
+                for record in relation.related_model.objects.filter(sources__slug=old).exclude(
+                    citations=[]
+                )
+                if any(citation["source"] == old for citation in record.citations)
+            ]
+            if citing:
+                raise forms.ValidationError(
+                    _(
+                        "The citations of %(records)s name this source as “%(slug)s”: change "
+                        "them first, or keep the slug."
+                    )
+                    % {"records": ", ".join(f"“{record}”" for record in citing[:10]), "slug": old}
+                )
+        return slug
+
+
 @admin.register(Source)
 class SourceAdmin(PublishingAdmin):
+    form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "issued_display", "cites"]
     list_filter = ["kind"]
     search_fields = ["title", "slug", "author", "publisher", "url"]

@@ -2,9 +2,11 @@
 
 Each partial date ``<name>`` is stored as a DateField ``<name>_date`` holding its first possible
 day (so that it sorts and filters as a date) and a ``<name>_precision``, and shown at that
-precision."""
+precision; a ``<name>_qualifier`` says how it is known, and a ``<name>_latest`` closes a span
+of possibilities ("between 1975 and 1977")."""
 
 import datetime
+import re
 
 from django.db import models
 from django.db.models import F, Func, IntegerField, Q
@@ -29,6 +31,7 @@ class DateQualifier(models.TextChoices):
     APPROXIMATE = "approximate", _("about")
     BEFORE = "before", _("on or before")
     AFTER = "after", _("on or after")
+    BETWEEN = "between", _("between it and the latest date")
     ARTICLE = "article", _("only the source article gives it")
 
 
@@ -36,18 +39,27 @@ class PartialDate:
     """A date known to a given precision, and perhaps only approximately, to one side, or
     on the source article's word alone; shown as such."""
 
-    def __init__(self, date, precision, qualifier=DateQualifier.KNOWN):
+    def __init__(self, date, precision, qualifier=DateQualifier.KNOWN, latest=None):
         self.date = date
         self.precision = precision
         self.qualifier = qualifier or DateQualifier.KNOWN
+        #: The last possible date of a span of possibilities (qualifier BETWEEN).
+        self.latest = latest if self.qualifier == DateQualifier.BETWEEN else None
+
+    def shown(self, date):
+        if self.precision == DatePrecision.YEAR:
+            return str(date.year)
+        if self.precision == DatePrecision.MONTH:
+            return date.strftime("%B %Y")
+        return f"{date.day} {date.strftime('%B %Y')}"
 
     def __str__(self):
-        if self.precision == DatePrecision.YEAR:
-            shown = str(self.date.year)
-        elif self.precision == DatePrecision.MONTH:
-            shown = self.date.strftime("%B %Y")
-        else:
-            shown = f"{self.date.day} {self.date.strftime('%B %Y')}"
+        shown = self.shown(self.date)
+        if self.latest is not None:
+            return _("between %(first)s and %(last)s") % {
+                "first": shown,
+                "last": self.shown(self.latest),
+            }
         if self.qualifier == DateQualifier.APPROXIMATE:
             return _("about %(date)s") % {"date": shown}
         if self.qualifier == DateQualifier.BEFORE:
@@ -59,34 +71,91 @@ class PartialDate:
         return shown
 
     def __repr__(self):
-        return f"PartialDate({self.date.isoformat()!r}, {self.precision!r}, {self.qualifier!r})"
-
-    def __eq__(self, other):
-        return isinstance(other, PartialDate) and (self.date, self.precision, self.qualifier) == (
-            other.date,
-            other.precision,
-            other.qualifier,
+        latest = f", {self.latest.isoformat()!r}" if self.latest else ""
+        return (
+            f"PartialDate({self.date.isoformat()!r}, {self.precision!r}, {self.qualifier!r}"
+            f"{latest})"
         )
 
+    def _key(self):
+        return (self.date, self.precision, self.qualifier, self.latest)
+
+    def __eq__(self, other):
+        return isinstance(other, PartialDate) and self._key() == other._key()
+
     def __hash__(self):
-        return hash((self.date, self.precision, self.qualifier))
+        return hash(self._key())
+
+    def iso_of(self, date):
+        return date.isoformat()[: ISO_LENGTH[self.precision]]
 
     @property
     def iso(self):
         """The date in ISO 8601 at its precision: 1942, 1942-08 or 1942-08-04."""
-        return self.date.isoformat()[: ISO_LENGTH[self.precision]]
+        return self.iso_of(self.date)
 
     @property
     def edtf(self):
         """The date in the Library of Congress's Extended Date/Time Format (EDTF, ISO
         8601-2): 1942-03-27, 1942-03, 1975~ (about), [..1989-02] (on or before), [1952..]
-        (on or after), 1989? (uncertain: only the article gives it)."""
+        (on or after), [1975..1977] (one of the years 1975 to 1977), 1989? (uncertain: only
+        the article gives it)."""
+        if self.latest is not None:
+            return f"[{self.iso}..{self.iso_of(self.latest)}]"
         return {
             DateQualifier.APPROXIMATE: f"{self.iso}~",
             DateQualifier.BEFORE: f"[..{self.iso}]",
             DateQualifier.AFTER: f"[{self.iso}..]",
             DateQualifier.ARTICLE: f"{self.iso}?",
         }.get(self.qualifier, self.iso)
+
+
+#: The EDTF this site reads and writes: a date at year, month or day precision, alone or
+#: qualified as ``PartialDate.edtf`` writes it.
+EDTF = re.compile(
+    r"(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)(?P<mark>[~?])?"
+    r"|\[\.\.(?P<before>[\d-]+)\]"
+    r"|\[(?P<after>[\d-]+)\.\.\]"
+    r"|\[(?P<first>[\d-]+)\.\.(?P<last>[\d-]+)\]"
+)
+
+EDTF_FORMS = "1942, 1942-08, 1942-08-04, 1975~, 1989?, [..1989-02], [1952..], [1975..1977]"
+
+
+def parse_iso(text):
+    """(first day, precision) of an ISO 8601 date of 4, 7 or 10 characters; ValueError if
+    it is none of them or no such day exists."""
+    precision = {4: DatePrecision.YEAR, 7: DatePrecision.MONTH, 10: DatePrecision.DAY}.get(
+        len(text)
+    )
+    if precision is None or not re.fullmatch(r"\d{4}(-\d{2}){0,2}", text):
+        raise ValueError(text)
+    padded = text + "-01" * ((10 - len(text)) // 3)
+    return datetime.date.fromisoformat(padded), precision
+
+
+def parse_edtf(text):
+    """The PartialDate an EDTF string says, or ValueError naming the forms read."""
+    match = EDTF.fullmatch(text) if isinstance(text, str) else None
+    try:
+        if match is None:
+            raise ValueError(text)
+        if match["date"]:
+            mark = {"~": DateQualifier.APPROXIMATE, "?": DateQualifier.ARTICLE}
+            return PartialDate(*parse_iso(match["date"]), mark.get(match["mark"], ""))
+        if match["before"]:
+            return PartialDate(*parse_iso(match["before"]), DateQualifier.BEFORE)
+        if match["after"]:
+            return PartialDate(*parse_iso(match["after"]), DateQualifier.AFTER)
+        (first, precision), (last, last_precision) = map(parse_iso, (match["first"], match["last"]))
+        if precision != last_precision or last <= first:
+            raise ValueError(text)
+        return PartialDate(first, precision, DateQualifier.BETWEEN, last)
+    except ValueError:
+        raise ValueError(
+            _("“%(text)s” is not an EDTF date this site holds; it reads %(forms)s.")
+            % {"text": text, "forms": EDTF_FORMS}
+        ) from None
 
 
 class partial_date:
@@ -103,7 +172,10 @@ class partial_date:
         if date is None:
             return None
         precision = getattr(instance, f"{self.name}_precision")
-        return PartialDate(date, precision, getattr(instance, f"{self.name}_qualifier", ""))
+        qualifier = getattr(instance, f"{self.name}_qualifier", "")
+        return PartialDate(
+            date, precision, qualifier, getattr(instance, f"{self.name}_latest", None)
+        )
 
 
 def precision_field(verbose_name):
@@ -113,6 +185,15 @@ def precision_field(verbose_name):
 def qualifier_field(verbose_name):
     return models.CharField(
         verbose_name, max_length=11, choices=DateQualifier.choices, blank=True, default=""
+    )
+
+
+def latest_field(verbose_name):
+    return models.DateField(
+        verbose_name,
+        null=True,
+        blank=True,
+        help_text=_("For a span of possibilities: the last possible date, at the same precision."),
     )
 
 
@@ -133,6 +214,8 @@ def validate_partial_dates(instance, *names):
     for name in names:
         date = getattr(instance, f"{name}_date")
         precision = getattr(instance, f"{name}_precision")
+        if span_error := validate_span(instance, name):
+            errors[f"{name}_latest"] = span_error
         if date is None and getattr(instance, f"{name}_qualifier", ""):
             errors[f"{name}_qualifier"] = _("A date is qualified but the date is empty.")
         elif date is None and precision:
@@ -150,6 +233,33 @@ def validate_partial_dates(instance, *names):
                 "A date known only to the month is stored as the first day of that month."
             )
     return errors
+
+
+def validate_span(instance, name):
+    """Why the span of possibilities of the date ``name`` is wrong, or None: a span has a
+    latest date after its first, at the first day of its year or month as the date is; only
+    a span has one."""
+    if not hasattr(instance, f"{name}_latest"):
+        return None
+    latest = getattr(instance, f"{name}_latest")
+    date = getattr(instance, f"{name}_date")
+    spans = getattr(instance, f"{name}_qualifier") == DateQualifier.BETWEEN
+    if spans and latest is None:
+        return _("A span of possibilities needs its latest date.")
+    if latest is None:
+        return None
+    if not spans:
+        return _("A latest date is only for a span of possibilities: choose “between”.")
+    if date is not None and latest <= date:
+        return _("The latest date of a span must fall after its first date.")
+    precision = getattr(instance, f"{name}_precision")
+    if (precision == DatePrecision.YEAR and (latest.month, latest.day) != (1, 1)) or (
+        precision == DatePrecision.MONTH and latest.day != 1
+    ):
+        return _(
+            "The latest date is entered as the first day of its year or month, as the date is."
+        )
+    return None
 
 
 def validate_date_order(instance, first, last):

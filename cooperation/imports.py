@@ -9,6 +9,7 @@ unless every object passed and this is not a dry run. The report says, per objec
 would be created, updated (with each change) or left unchanged, and, for each problem, the file,
 the object's position and slug, the field and what to do about it."""
 
+import datetime
 import json
 from dataclasses import asdict, dataclass, field
 
@@ -21,6 +22,7 @@ from . import revisions
 from .caching import content_changes
 from .citations import outside_sources
 from .database import BULK_WRITE, refresh_planner_statistics
+from .dates import PartialDate, parse_edtf
 from .history import Snapshot, record_version, versions_paused
 from .models import PUBLIC_MODELS, Agreement, State, supersession_cycle
 
@@ -326,8 +328,49 @@ def read_entries(name, data):
                 )
             )
             continue
-        entries.append(Entry(name, index, model, obj["fields"]))
+        entry = Entry(name, index, model, obj["fields"])
+        problems.extend(read_edtf(entry))
+        entries.append(entry)
     return entries, problems
+
+
+def read_edtf(entry):
+    """Put in place of each EDTF date the entry gives (``<name>_edtf``, as exports write
+    them) the fields it stands for; those the entry also gives must agree with it. The
+    problems found."""
+    problems = []
+    for name in getattr(entry.model, "DATES", ()):
+        key = f"{name}_edtf"
+        if key not in entry.fields or not hasattr(entry.model, f"{name}_latest"):
+            continue
+        text = entry.fields.pop(key)
+        try:
+            date = None if text is None else parse_edtf(text)
+        except ValueError as error:
+            problems.append(entry.problem(key, str(error)))
+            continue
+        parts = {
+            f"{name}_date": date.date.isoformat() if date else None,
+            f"{name}_precision": str(date.precision) if date else "",
+            f"{name}_qualifier": str(date.qualifier) if date else "",
+            f"{name}_latest": date.latest.isoformat() if date and date.latest else None,
+        }
+        for field_name, value in parts.items():
+            given = entry.fields.setdefault(field_name, value)
+            if given != value:
+                problems.append(
+                    entry.problem(
+                        key,
+                        _("“%(edtf)s” gives %(field)s as %(value)s, but the file gives %(given)s.")
+                        % {
+                            "edtf": text,
+                            "field": field_name,
+                            "value": json.dumps(value),
+                            "given": shorten(json.dumps(given, ensure_ascii=False)),
+                        },
+                    )
+                )
+    return problems
 
 
 # --- Importing -------------------------------------------------------------------------------
@@ -838,7 +881,8 @@ def supersedes_cycles(entries):
 
 def export_records(models_to_export=PUBLIC_MODELS):
     """Every record of ``models_to_export`` as fixture JSON with natural keys, in a stable
-    order (by model, then slug), so that equal databases export equal files."""
+    order (by model, then slug), so that equal databases export equal files; each qualified
+    date is also given in EDTF, which an import reads back."""
     objects = [record for model in models_to_export for record in model.objects.order_by("slug")]
     text = serializers.serialize(
         "json",
@@ -847,4 +891,34 @@ def export_records(models_to_export=PUBLIC_MODELS):
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps([with_edtf(obj) for obj in json.loads(text)], indent=2, ensure_ascii=False)
+        + "\n"
+    )
+
+
+def with_edtf(obj):
+    """The exported object with each of its qualified dates also in EDTF (``<name>_edtf``,
+    after the fields it stands for), the standard form other tools read."""
+    model = MODELS_BY_LABEL[obj["model"]]
+    names = {name for name in getattr(model, "DATES", ()) if hasattr(model, f"{name}_latest")}
+    fields = {}
+    for field_name, value in obj["fields"].items():
+        fields[field_name] = value
+        name = field_name.removesuffix("_latest")
+        if name in names and name != field_name:
+            fields[f"{name}_edtf"] = edtf_of(obj["fields"], name)
+    return obj | {"fields": fields}
+
+
+def edtf_of(fields, name):
+    """The EDTF of the partial date ``name`` in exported ``fields``, or None if it is empty."""
+    first, latest = fields[f"{name}_date"], fields[f"{name}_latest"]
+    if first is None:
+        return None
+    return PartialDate(
+        datetime.date.fromisoformat(first),
+        fields[f"{name}_precision"],
+        fields[f"{name}_qualifier"],
+        latest and datetime.date.fromisoformat(latest),
+    ).edtf

@@ -25,6 +25,7 @@ from .dates import (
     by_date,
     end_unknown_by,
     held_in,
+    latest_field,
     list_order_index,
     partial_date,
     partial_date_constraint,
@@ -543,12 +544,15 @@ class Agreement(Record):
     signed_date = models.DateField(_("signed"), null=True, blank=True)
     signed_precision = precision_field(_("signed date known to the"))
     signed_qualifier = qualifier_field(_("signing date is"))
+    signed_latest = latest_field(_("signing date at the latest"))
     in_force_date = models.DateField(_("in force from"), null=True, blank=True)
     in_force_precision = precision_field(_("in-force date known to the"))
     in_force_qualifier = qualifier_field(_("in-force date is"))
+    in_force_latest = latest_field(_("in-force date at the latest"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
     ended_qualifier = qualifier_field(_("end date is"))
+    ended_latest = latest_field(_("end date at the latest"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = PublicManager.from_queryset(AgreementQuerySet)()
@@ -679,9 +683,11 @@ class Initiative(Record):
     started_date = models.DateField(_("started"), null=True, blank=True)
     started_precision = precision_field(_("start date known to the"))
     started_qualifier = qualifier_field(_("start date is"))
+    started_latest = latest_field(_("start date at the latest"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
     ended_qualifier = qualifier_field(_("end date is"))
+    ended_latest = latest_field(_("end date at the latest"))
 
     history = RecordHistory(m2m_fields=("participants", "threats", "sources"))
     objects = PublicManager.from_queryset(InitiativeQuerySet)()
@@ -736,9 +742,11 @@ class Event(Record):
     started_date = models.DateField(_("date"), null=True, blank=True)
     started_precision = precision_field(_("date known to the"))
     started_qualifier = qualifier_field(_("start date is"))
+    started_latest = latest_field(_("start date at the latest"))
     ended_date = models.DateField(_("ended"), null=True, blank=True)
     ended_precision = precision_field(_("end date known to the"))
     ended_qualifier = qualifier_field(_("end date is"))
+    ended_latest = latest_field(_("end date at the latest"))
 
     history = RecordHistory(m2m_fields=("parties", "threats", "sources"))
     objects = PublicManager.from_queryset(EventQuerySet)()

@@ -167,6 +167,10 @@ def per_year(records, kind):
     return dict(grouped)
 
 
+#: The columns of a partial date, in the order ``Span.of`` takes them.
+DATE_PARTS = ("date", "precision", "qualifier", "latest")
+
+
 @dataclass
 class Span:
     """What the axis draws of one date: from its first possible day to its last."""
@@ -176,17 +180,18 @@ class Span:
     text: str
 
     @classmethod
-    def of(cls, date, precision, qualifier=""):
+    def of(cls, date, precision, qualifier="", latest=None):
         if date is None:
             return None
-        shown = PartialDate(date, precision, qualifier)
+        shown = PartialDate(date, precision, qualifier, latest)
+        end = shown.latest or date
         if precision == "year":
-            last = datetime.date(date.year, 12, 31)
+            last = datetime.date(end.year, 12, 31)
         elif precision == "month":
-            following = datetime.date(date.year + date.month // 12, date.month % 12 + 1, 1)
+            following = datetime.date(end.year + end.month // 12, end.month % 12 + 1, 1)
             last = following - datetime.timedelta(days=1)
         else:
-            last = date
+            last = end
         return cls(date, last, str(shown))
 
 
@@ -243,17 +248,14 @@ def items(records, kind):
     names = [name for _label, name in kind.dates]
     columns = ["slug", "title"]
     for name in names:
-        columns += [f"{name}_date", f"{name}_precision", f"{name}_qualifier"]
+        columns += [f"{name}_{part}" for part in DATE_PARTS]
     has_status = any(f.name == "status" for f in kind.model._meta.fields)
     if has_status:
         columns.append("status")
     labels = dict(kind.model._meta.get_field("status").choices) if has_status else {}
     drawn = []
     for row in records.order_by(f"{kind.began}_date", "title").values(*columns)[:MOST_DRAWN]:
-        spans = {
-            name: Span.of(*(row[f"{name}_{part}"] for part in ("date", "precision", "qualifier")))
-            for name in names
-        }
+        spans = {name: Span.of(*(row[f"{name}_{part}"] for part in DATE_PARTS)) for name in names}
         status = row.get("status", "")
         drawn.append(
             Item(

@@ -234,7 +234,12 @@ def dates_fieldset(model):
             "fields": [
                 tuple(
                     field
-                    for field in (f"{name}_date", f"{name}_precision", f"{name}_qualifier")
+                    for field in (
+                        f"{name}_date",
+                        f"{name}_precision",
+                        f"{name}_qualifier",
+                        f"{name}_latest",
+                    )
                     if hasattr(model, field)
                 )
                 for name in model.DATES
@@ -243,8 +248,10 @@ def dates_fieldset(model):
                 "A date known only to the year or month is entered as its first day "
                 "(1942-01-01 for 1942, 1942-08-01 for August 1942) with that precision. "
                 "A date known only approximately, or only to one side (before, after), or "
-                "that only the source article gives, says so: it is shown as such and "
-                "exported in EDTF (1975~, [..1989-02], [1952..], 1989?)."
+                "within a span (between the date and its latest date), or that only the "
+                "source article gives, says so: it is shown as such, sorts and filters by "
+                "the date, and is exported in EDTF (1975~, [..1989-02], [1952..], "
+                "[1975..1977], 1989?)."
             ),
         },
     )

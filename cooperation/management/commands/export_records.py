@@ -11,8 +11,9 @@ MODELS = {model._meta.model_name: model for model in PUBLIC_MODELS}
 
 class Command(BaseCommand):
     help = (
-        "Write the records as fixture JSON with natural keys, the format import_records reads. "
-        "Exporting, importing into an empty database and exporting again gives the same file."
+        "Write the records as fixture JSON with natural keys, the format import_records reads, "
+        "with each qualified date also in EDTF (<name>_edtf). Exporting, importing into an "
+        "empty database and exporting again gives the same file."
     )
 
     def add_arguments(self, parser):

@@ -72,6 +72,15 @@ def outside_sources(citations, source_slugs):
     ) % {"slugs": ", ".join(stray)}
 
 
+def as_lines(citations):
+    """The citations as they are written in a form, a line each."""
+    return "\n".join(
+        " | ".join(str(citation.get(key, "")) for key in KEYS)
+        for citation in citations
+        if isinstance(citation, dict)
+    )
+
+
 def by_source(citations, sources):
     """(source, [its citations]) for each of ``sources``, in their order."""
     cited = {}
@@ -97,13 +106,7 @@ class CitationsField(forms.CharField):
         super().__init__(strip=False, **kwargs)
 
     def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(
-                " | ".join(citation.get(key, "") for key in KEYS)
-                for citation in value
-                if isinstance(citation, dict)
-            )
-        return value
+        return as_lines(value) if isinstance(value, list) else value
 
     def to_python(self, value):
         text = super().to_python(value) or ""

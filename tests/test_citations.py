@@ -135,3 +135,18 @@ def test_a_sources_slug_cannot_change_while_citations_name_it(publisher, live, f
     save(publisher, live, citations="")
     assert save(publisher, frus, slug="frus-1945-09-910").status_code == 302
     assert Source.objects.filter(slug="frus-1945-09-910").exists()
+
+
+def test_a_change_of_citations_is_compared_line_by_line_and_named_in_the_history(
+    editor, publisher, live
+):
+    save(publisher, live, citations=LINE)
+    assert live.history.first().history_change_reason == "Changed citations"
+
+    save(editor, live, citations=f"{LINE}\nfrus-1945-v09-d910 | paragraph 3 | the second one")
+
+    review = editor.get(admin_url(Agreement, "review", live.pk)).content.decode()
+    assert "<ins>frus-1945-v09-d910 | paragraph 3 | the second one</ins>" in review.replace(
+        "<ins>\n", "<ins>"
+    )
+    assert "&#x27;source&#x27;" not in review  # the lines, not the stored list

@@ -242,11 +242,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def change_comment(form):
-        return form.cleaned_data.get("change_comment") or (
-            _("Changed %(fields)s") % {"fields": ", ".join(form.changed_data)}
-            if form.instance.pk and form.initial
-            else _("Created")
-        )
+        if comment := form.cleaned_data.get("change_comment"):
+            return comment
+        if not (form.instance.pk and form.initial):
+            return _("Created")
+        # What the form was opened on is not a change to the record.
+        changed = [name for name in form.changed_data if name not in OpenedOn.base_fields]
+        return _("Changed %(fields)s") % {"fields": ", ".join(changed) or _("nothing")}
 
     def delete_model(self, request, obj):
         obj._history_user = request.user

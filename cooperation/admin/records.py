@@ -263,6 +263,19 @@ TEXT = (_("Text"), {"fields": ["summary", "body", "editorial_note", "sources", "
 class RecordForm(ReviewedForm):
     """A record's form: its citations must name sources among the ones it cites."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("citations")
+        if field is not None and self.instance.pk:
+            slugs = self.instance.sources.order_by("slug").values_list("slug", flat=True)
+            if slugs:
+                field.help_text = format_html(
+                    "{} {} <code>{}</code>",
+                    field.help_text,
+                    _("The slugs of its sources:"),
+                    ", ".join(slugs[:100]),
+                )
+
     def clean(self):
         cleaned = super().clean()
         if "citations" in cleaned and "sources" in cleaned:

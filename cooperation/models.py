@@ -903,7 +903,8 @@ class ClaimVerdict(models.TextChoices):
     PARTLY_ACCURATE = "partly_accurate", _("partly accurate")
     MISLEADING = "misleading", _("misleading")
     INACCURATE = "inaccurate", _("inaccurate")
-    UNVERIFIABLE = "unverifiable", _("unverifiable as named")
+    #: Nothing read confirms or refutes it: a name no record holds, an effect no source tests.
+    UNVERIFIABLE = "unverifiable", _("unverifiable")
 
 
 def passage_text(text):

@@ -420,7 +420,16 @@ class SourceDetailView(PreviewMixin, RelationsMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         counts.add_citation_counts([self.object])
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        # Under each record that cites the source, what it cites it for.
+        for relation in context["relations"]:
+            for record in relation.records:
+                record.cited_for = [
+                    citation
+                    for citation in getattr(record, "citations", ())
+                    if citation["source"] == self.object.slug
+                ]
+        return context
 
 
 def unknown_parameters(request, known):

@@ -150,3 +150,16 @@ def test_a_change_of_citations_is_compared_line_by_line_and_named_in_the_history
         "<ins>\n", "<ins>"
     )
     assert "&#x27;source&#x27;" not in review  # the lines, not the stored list
+
+
+def test_a_source_page_says_what_each_record_cites_it_for(publisher, live, frus):
+    save(publisher, live, citations=LINE)
+    other = factories.AgreementFactory(title="Another agreement", sources=[frus])
+
+    response = Client().get(frus.get_absolute_url())
+
+    page = response.text
+    assert live.get_absolute_url() in page
+    assert other.get_absolute_url() in page
+    assert page.count("cited for:") == 1  # only the record that says what for
+    assert SHOWN in page

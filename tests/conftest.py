@@ -7,7 +7,9 @@ from django.db import connection, transaction
 from cooperation.article import load_article
 from cooperation.caching import move_version
 from cooperation.models import ContentVersion
+from cooperation.roles import EDITOR, PUBLISHER
 from tests import factories
+from tests.admin_forms import signed_in
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +147,15 @@ def populate_records(n):
         "section": parts[0],
         "claim": claims[0],
     }
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A client signed in as an editor (ana)."""
+    return signed_in(django_user_model, "ana", EDITOR)
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    """A client signed in as a publisher (pablo)."""
+    return signed_in(django_user_model, "pablo", PUBLISHER)

@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from cooperation.models import Agreement, Revision, Source
-from cooperation.roles import EDITOR, PUBLISHER
 from tests import factories
-from tests.admin_forms import admin_url, change_form, save, signed_in
+from tests.admin_forms import admin_url, change_form, save
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +18,6 @@ CITATION = {
     "supports": "two lend-lease agreements with Mexico",
 }
 SHOWN = "paragraph 2</span>, cited for: two lend-lease agreements with Mexico"
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return signed_in(django_user_model, "ana", EDITOR)
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return signed_in(django_user_model, "pablo", PUBLISHER)
 
 
 @pytest.fixture

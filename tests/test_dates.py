@@ -11,9 +11,8 @@ from django.test import Client
 from cooperation.dates import DatePrecision, DateQualifier, PartialDate, parse_edtf
 from cooperation.imports import export_records, import_files
 from cooperation.models import Agreement
-from cooperation.roles import PUBLISHER
 from tests import factories
-from tests.admin_forms import save, signed_in
+from tests.admin_forms import save
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +27,6 @@ QUALIFIED = [
     (("1989-01-01", YEAR, "article", None), ("1989 (the article&#x27;s date)", "1989?")),
     (("1942-03-27", DatePrecision.DAY, "", None), ("27 March 1942", "1942-03-27")),
 ]
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return signed_in(django_user_model, "pablo", PUBLISHER)
 
 
 def public_page(record):

@@ -24,18 +24,8 @@ LIVE_TITLE = "Lend-Lease agreement with Mexico"
 
 
 @pytest.fixture
-def editor(django_user_model):
-    return signed_in(django_user_model, "ana", EDITOR)
-
-
-@pytest.fixture
 def second_editor(django_user_model):
     return signed_in(django_user_model, "bea", EDITOR)
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return signed_in(django_user_model, "pablo", PUBLISHER)
 
 
 @pytest.fixture

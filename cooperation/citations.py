@@ -4,13 +4,15 @@ A citation names one of the record's sources by its slug, where in the source to
 locator: a page, a paragraph, a document number) and what it supports. A record keeps its
 citations as a list in one field, ``Record.citations``, so that they travel with its
 revisions, its history, imports and exports as its other fields do; its ``sources`` stay the
-relation that lists who cites a source. In a form they are written a line each:
+relation that lists who cites a source. In a form, and in the history's comparisons, they are
+written a line each:
 
     frus-1943-v06-d354 | footnote 13 | the commission's creation, announced 12 January 1942
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -126,11 +128,13 @@ class CitationsField(forms.CharField):
             citations.append(dict(zip(KEYS, parts, strict=True)))
         return citations
 
-    def validate(self, value):
-        validate_citations(value)
 
-    def has_changed(self, initial, data):
-        try:
-            return (initial or []) != self.to_python(data)
-        except ValidationError:
-            return True
+class CitationList(models.JSONField):
+    """The field that holds a record's citations: a list checked by ``validate_citations``
+    (as its model gives it), edited a line each, and compared as those lines in its history."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": CitationsField, **kwargs})
+
+    def as_text(self, value):
+        return as_lines(value or [])

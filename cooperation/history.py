@@ -16,8 +16,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from .citations import as_lines
-
 #: Text fields long enough that a word-by-word diff says more than "old → new".
 LONG_TEXT = (models.TextField,)
 
@@ -114,8 +112,8 @@ def word_diff(old, new):
 
 
 def display(field, value):
-    if field.name == "citations":
-        value = as_lines(value or [])
+    if hasattr(field, "as_text"):  # a field that says how it reads as text
+        value = field.as_text(value)
     if value in (None, ""):
         return "–"
     if field.choices:
@@ -183,8 +181,8 @@ def compare(old, new):
         change = FieldChange(str(field.verbose_name), display(field, before), display(field, after))
         if isinstance(field, LONG_TEXT):
             change.words = word_diff(before, after)
-        elif field.name == "citations":
-            change.words = word_diff(as_lines(before or []), as_lines(after or []))
+        elif hasattr(field, "as_text"):
+            change.words = word_diff(field.as_text(before), field.as_text(after))
         changes.append(change)
     for field in m2m_fields(model):
         before, after = old.relations.get(field.name, set()), new.relations.get(field.name, set())

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .citations import by_source, validate_citations
+from .citations import CitationList, by_source, validate_citations
 from .dates import (
     by_date,
     end_unknown_by,
@@ -179,7 +179,7 @@ class Record(Publishable):
         ),
     )
     sources = models.ManyToManyField("Source", verbose_name=_("sources"), blank=True)
-    citations = models.JSONField(
+    citations = CitationList(
         _("citations"),
         default=list,
         blank=True,

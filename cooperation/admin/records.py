@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import revisions
-from ..citations import CitationsField, outside_sources
+from ..citations import outside_sources
 from ..counts import subquery_count
 from ..models import (
     Agreement,
@@ -299,8 +299,6 @@ class RecordAdmin(PublishingAdmin):
     text_rows = {"summary": 3, "body": 20, "editorial_note": 6}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "citations":
-            kwargs["form_class"] = CitationsField
         if db_field.name in self.text_rows:
             kwargs["widget"] = forms.Textarea(
                 attrs={"rows": self.text_rows[db_field.name], "cols": 100}

@@ -90,6 +90,18 @@ class PartialDate:
         return date.isoformat()[: ISO_LENGTH[self.precision]]
 
     @property
+    def last_day(self):
+        """The last day it may fall on: the end of the year, month or day of its latest
+        possible date."""
+        end = self.latest or self.date
+        if self.precision == DatePrecision.YEAR:
+            return datetime.date(end.year, 12, 31)
+        if self.precision == DatePrecision.MONTH:
+            following = datetime.date(end.year + end.month // 12, end.month % 12 + 1, 1)
+            return following - datetime.timedelta(days=1)
+        return end
+
+    @property
     def iso(self):
         """The date in ISO 8601 at its precision: 1942, 1942-08 or 1942-08-04."""
         return self.iso_of(self.date)
@@ -156,6 +168,16 @@ def parse_edtf(text):
             _("“%(text)s” is not an EDTF date this site holds; it reads %(forms)s.")
             % {"text": text, "forms": EDTF_FORMS}
         ) from None
+
+
+#: The columns of a partial date that can be qualified, by suffix, in the order PartialDate
+#: takes them: ``signed_date``, ``signed_precision``, ``signed_qualifier``, ``signed_latest``.
+DATE_PARTS = ("date", "precision", "qualifier", "latest")
+
+
+def qualified_dates(model):
+    """The names of ``model``'s partial dates that can be qualified (a source's date cannot)."""
+    return [name for name in getattr(model, "DATES", ()) if hasattr(model, f"{name}_latest")]
 
 
 class partial_date:

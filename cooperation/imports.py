@@ -9,7 +9,6 @@ unless every object passed and this is not a dry run. The report says, per objec
 would be created, updated (with each change) or left unchanged, and, for each problem, the file,
 the object's position and slug, the field and what to do about it."""
 
-import datetime
 import json
 from dataclasses import asdict, dataclass, field
 
@@ -22,7 +21,7 @@ from . import revisions
 from .caching import content_changes
 from .citations import outside_sources
 from .database import BULK_WRITE, refresh_planner_statistics
-from .dates import PartialDate, parse_edtf
+from .dates import parse_edtf, qualified_dates
 from .history import Snapshot, record_version, versions_paused
 from .models import PUBLIC_MODELS, Agreement, State, supersession_cycle
 
@@ -339,9 +338,9 @@ def read_edtf(entry):
     them) the fields it stands for; those the entry also gives must agree with it. The
     problems found."""
     problems = []
-    for name in getattr(entry.model, "DATES", ()):
+    for name in qualified_dates(entry.model):
         key = f"{name}_edtf"
-        if key not in entry.fields or not hasattr(entry.model, f"{name}_latest"):
+        if key not in entry.fields:
             continue
         text = entry.fields.pop(key)
         try:
@@ -891,34 +890,21 @@ def export_records(models_to_export=PUBLIC_MODELS):
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return (
-        json.dumps([with_edtf(obj) for obj in json.loads(text)], indent=2, ensure_ascii=False)
-        + "\n"
-    )
+    exported = [
+        with_edtf(obj, record) for obj, record in zip(json.loads(text), objects, strict=True)
+    ]
+    return json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
 
 
-def with_edtf(obj):
-    """The exported object with each of its qualified dates also in EDTF (``<name>_edtf``,
-    after the fields it stands for), the standard form other tools read."""
-    model = MODELS_BY_LABEL[obj["model"]]
-    names = {name for name in getattr(model, "DATES", ()) if hasattr(model, f"{name}_latest")}
+def with_edtf(obj, record):
+    """The exported ``record`` with each of its qualified dates also in EDTF
+    (``<name>_edtf``, after the fields it stands for), the standard form other tools read."""
+    names = qualified_dates(type(record))
     fields = {}
     for field_name, value in obj["fields"].items():
         fields[field_name] = value
         name = field_name.removesuffix("_latest")
-        if name in names and name != field_name:
-            fields[f"{name}_edtf"] = edtf_of(obj["fields"], name)
+        if name != field_name and name in names:
+            date = getattr(record, name)
+            fields[f"{name}_edtf"] = date.edtf if date else None
     return obj | {"fields": fields}
-
-
-def edtf_of(fields, name):
-    """The EDTF of the partial date ``name`` in exported ``fields``, or None if it is empty."""
-    first, latest = fields[f"{name}_date"], fields[f"{name}_latest"]
-    if first is None:
-        return None
-    return PartialDate(
-        datetime.date.fromisoformat(first),
-        fields[f"{name}_precision"],
-        fields[f"{name}_qualifier"],
-        latest and datetime.date.fromisoformat(latest),
-    ).edtf

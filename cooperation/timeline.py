@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .counts import remembered
-from .dates import PartialDate, YearOf
+from .dates import DATE_PARTS, PartialDate, YearOf
 from .filters import YearsField, records_field
 from .models import (
     AGREEMENT_HOLDS,
@@ -167,10 +167,6 @@ def per_year(records, kind):
     return dict(grouped)
 
 
-#: The columns of a partial date, in the order ``Span.of`` takes them.
-DATE_PARTS = ("date", "precision", "qualifier", "latest")
-
-
 @dataclass
 class Span:
     """What the axis draws of one date: from its first possible day to its last."""
@@ -184,15 +180,7 @@ class Span:
         if date is None:
             return None
         shown = PartialDate(date, precision, qualifier, latest)
-        end = shown.latest or date
-        if precision == "year":
-            last = datetime.date(end.year, 12, 31)
-        elif precision == "month":
-            following = datetime.date(end.year + end.month // 12, end.month % 12 + 1, 1)
-            last = following - datetime.timedelta(days=1)
-        else:
-            last = end
-        return cls(date, last, str(shown))
+        return cls(date, shown.last_day, str(shown))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from .. import revisions
 from ..citations import outside_sources
 from ..counts import subquery_count
+from ..dates import DATE_PARTS, qualified_dates
 from ..models import (
     Agreement,
     Claim,
@@ -233,14 +234,8 @@ def dates_fieldset(model):
         {
             "fields": [
                 tuple(
-                    field
-                    for field in (
-                        f"{name}_date",
-                        f"{name}_precision",
-                        f"{name}_qualifier",
-                        f"{name}_latest",
-                    )
-                    if hasattr(model, field)
+                    f"{name}_{part}"
+                    for part in (DATE_PARTS if name in qualified_dates(model) else DATE_PARTS[:2])
                 )
                 for name in model.DATES
             ],

@@ -85,7 +85,7 @@ def rebuild(batch_size=2000):
         SearchEntry.objects.all().delete()
         for model in PUBLIC_MODELS:
             records = model.objects.published().order_by("pk").iterator(chunk_size=batch_size)
-            for batch in batched(records, batch_size, strict=False):
+            for batch in batched(records, batch_size):
                 SearchEntry.objects.bulk_create(
                     [SearchEntry(**entry_fields(record)) for record in batch]
                 )

@@ -332,6 +332,21 @@ class YearOf(Func):
         )
 
 
+def in_years(field, years):
+    """A condition: the date ``field`` falls in one of ``years``, as one date range per run
+    of consecutive years, which the date's index answers."""
+    condition, ordered = Q(), sorted(years)
+    start = previous = ordered[0]
+    for year in [*ordered[1:], None]:
+        if year is not None and year == previous + 1:
+            previous = year
+            continue
+        first, last = datetime.date(start, 1, 1), datetime.date(previous, 12, 31)
+        condition |= Q(**{f"{field}__range": (first, last)})
+        start = previous = year
+    return condition
+
+
 # --- Whether something held in a year -------------------------------------------------------
 
 

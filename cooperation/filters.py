@@ -2,15 +2,13 @@
 is the state: shareable, bookmarkable and readable. What the filters mean lives in the
 QuerySets; how they are counted, in ``cooperation.facets``."""
 
-import datetime
-
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .counts import relation_table
-from .dates import undated
+from .dates import in_years, undated
 from .models import (
     Agreement,
     AgreementKind,
@@ -69,13 +67,34 @@ class YearFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+def chosen_through(records, field_name, chosen):
+    """The records whose foreign key ``field_name`` holds one of ``chosen`` (all of them if
+    none is chosen). They are filtered by the chosen records' ids, so that the query needs no
+    join to the other table and the database reads it through its index on (state, foreign
+    key)."""
+    return records.filter(**{f"{field_name}__in": chosen}) if chosen else records
+
+
+def linked_to(records, relation, chosen):
+    """The records linked by the many-to-many ``relation`` to one of ``chosen`` (all of them
+    if none is chosen).
+
+    It filters with EXISTS on the relation's table rather than a join, so that the list has no
+    duplicate rows to remove with DISTINCT, and so that the database walks the list by its
+    other filters' indexes and probes the relation for each record, rather than fetching
+    every record linked to a popular choice."""
+    if not chosen:
+        return records
+    through, source, target = relation_table(records.model, relation)
+    links = through.objects.filter(**{source: OuterRef("pk"), f"{target}__in": chosen})
+    return records.filter(Exists(links))
+
+
 def slug_filter(field_name, queryset, label):
-    """Several records chosen by slug through a foreign key: any of them matches. The list is
-    filtered by the chosen records' ids, so that it needs no join to the other table and the
-    database reads it through its index on (state, foreign key)."""
+    """Several records chosen by slug through a foreign key: any of them matches."""
 
     def filter_chosen(records, name, chosen):
-        return records.filter(**{f"{field_name}__in": chosen}) if chosen else records
+        return chosen_through(records, field_name, chosen)
 
     return filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
@@ -87,19 +106,11 @@ def slug_filter(field_name, queryset, label):
 
 
 def linked_filter(relation, queryset, label):
-    """Several records chosen by slug through a many-to-many relation: any of them matches.
-
-    It filters with EXISTS on the relation's table rather than a join, so that the list has no
-    duplicate rows to remove with DISTINCT, and so that the database walks the list by its
-    other filters' indexes and probes the relation for each record, rather than fetching
-    every record linked to a popular choice."""
+    """Several records chosen by slug through a many-to-many relation: any of them matches
+    (see ``linked_to``)."""
 
     def filter_linked(records, name, chosen):
-        if not chosen:
-            return records
-        through, source, target = relation_table(records.model, relation)
-        links = through.objects.filter(**{source: OuterRef("pk"), f"{target}__in": chosen})
-        return records.filter(Exists(links))
+        return linked_to(records, relation, chosen)
 
     return filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
@@ -179,15 +190,8 @@ def date_filters(field_name):
         def filter_dated(records, name, chosen):
             if not chosen:
                 return records
-            condition = Q()
-            for start in chosen:
-                condition |= Q(
-                    **{
-                        f"{field_name}__gte": datetime.date(start, 1, 1),
-                        f"{field_name}__lte": datetime.date(start + span - 1, 12, 31),
-                    }
-                )
-            return records.filter(condition)
+            years = {year for start in chosen for year in range(start, start + span)}
+            return records.filter(in_years(field_name, years))
 
         return filter_dated
 

@@ -11,14 +11,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .counts import remembered
-from .dates import DATE_PARTS, PartialDate, YearOf
-from .filters import YearsField, records_field
+from .dates import DATE_PARTS, PartialDate, YearOf, in_years
+from .filters import YearsField, chosen_through, linked_to, records_field
 from .models import (
     AGREEMENT_HOLDS,
     INITIATIVE_HOLDS,
@@ -120,40 +120,20 @@ class TimelineForm(forms.Form):
 
 
 def narrowed(kind, applied):
-    """The published records of ``kind`` that are dated and match the filters."""
+    """The published records of ``kind`` that are dated and match the filters. A decade and a
+    year chosen together widen each other here: the timeline draws both."""
     records = kind.model.objects.published().filter(**{f"{kind.began}_date__isnull": False})
-    if applied.get("era"):
-        records = records.filter(era__in=applied["era"])
-    for name, relation in (("threat", "threats"), ("party", kind.parties)):
-        if applied.get(name):
-            field = kind.model._meta.get_field(relation)
-            links = field.remote_field.through.objects.filter(
-                **{f"{field.m2m_reverse_field_name()}__in": applied[name]}
-            )
-            records = records.filter(pk__in=links.values(field.m2m_field_name()))
+    records = chosen_through(records, "era", applied.get("era"))
+    records = linked_to(records, "threats", applied.get("threat"))
+    records = linked_to(records, kind.parties, applied.get("party"))
     if applied.get("q"):
         records = records.search(applied["q"])
     years = set(applied.get("year") or ())
     for decade in applied.get("decade") or ():
         years |= set(range(decade, decade + 10))
     if years:
-        records = records.filter(within_years(f"{kind.began}_date", years))
+        records = records.filter(in_years(f"{kind.began}_date", years))
     return records
-
-
-def within_years(date_field, years):
-    """A condition: ``date_field`` in one of ``years``, as one date range per run of
-    consecutive years, which the date's index answers."""
-    condition, ordered = Q(), sorted(years)
-    start = previous = ordered[0]
-    for year in [*ordered[1:], None]:
-        if year is not None and year == previous + 1:
-            previous = year
-            continue
-        first, last = datetime.date(start, 1, 1), datetime.date(previous, 12, 31)
-        condition |= Q(**{f"{date_field}__range": (first, last)})
-        start = previous = year
-    return condition
 
 
 def per_year(records, kind):

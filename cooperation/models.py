@@ -1003,8 +1003,19 @@ PUBLIC_MODELS = (Source, Party, Era, Threat, Agreement, Initiative, Event, Secti
 RECORD_MODELS = tuple(model for model in PUBLIC_MODELS if issubclass(model, Record))
 
 
-#: Each public type's number in search entries' ids.
-KIND_NUMBERS = {model._meta.model_name: number for number, model in enumerate(PUBLIC_MODELS, 1)}
+#: Each public type's number in search entries' ids. Stored in every entry's id, so a type
+#: keeps its number for good: a new type takes the next one, whatever its place above.
+KIND_NUMBERS = {
+    "source": 1,
+    "party": 2,
+    "era": 3,
+    "threat": 4,
+    "agreement": 5,
+    "initiative": 6,
+    "event": 7,
+    "section": 8,
+    "claim": 9,
+}
 KIND_NAMES = {number: kind for kind, number in KIND_NUMBERS.items()}
 #: Each public type's name for readers: "agreement".
 KIND_LABELS = {model._meta.model_name: model._meta.verbose_name for model in PUBLIC_MODELS}

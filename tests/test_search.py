@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperation.models import Agreement, SearchEntry, State
+from cooperation.models import KIND_NUMBERS, PUBLIC_MODELS, Agreement, SearchEntry, State
 from cooperation.roles import EDITOR, PUBLISHER
 from cooperation.synthetic import generate
 from tests import factories
@@ -389,3 +389,8 @@ def test_search_runs_the_same_queries_with_ten_times_the_records(article, client
     assert large == [3, 3, 4]
     assert small == large
     assert small_list <= large_list == 12
+
+
+def test_every_public_type_has_its_own_number_in_the_index():
+    assert set(KIND_NUMBERS) == {model._meta.model_name for model in PUBLIC_MODELS}
+    assert len(set(KIND_NUMBERS.values())) == len(KIND_NUMBERS)

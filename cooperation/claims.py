@@ -21,7 +21,8 @@ VOID = {"br", "hr", "img", "wbr"}
 
 
 class Pieces(HTMLParser):
-    """The HTML as a list of ("tag", raw tag text, depth after it) and ("text", text)."""
+    """The HTML as a list of ("tag", raw tag text, depth after it, tag name) and ("text",
+    text, depth, None)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -30,18 +31,18 @@ class Pieces(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag not in VOID:
             self.depth += 1
-        self.pieces.append(("tag", self.get_starttag_text(), self.depth))
+        self.pieces.append(("tag", self.get_starttag_text(), self.depth, tag))
 
     def handle_startendtag(self, tag, attrs):
-        self.pieces.append(("tag", self.get_starttag_text(), self.depth))
+        self.pieces.append(("tag", self.get_starttag_text(), self.depth, tag))
 
     def handle_endtag(self, tag):
         if tag not in VOID:
             self.depth -= 1
-        self.pieces.append(("tag", f"</{tag}>", self.depth))
+        self.pieces.append(("tag", f"</{tag}>", self.depth, f"/{tag}"))
 
     def handle_data(self, data):
-        self.pieces.append(("text", data, self.depth))
+        self.pieces.append(("text", data, self.depth, None))
 
 
 def normalized(text):
@@ -75,7 +76,7 @@ def place(text, claims):
     flat, origins = normalized(text)
     found = []
     for claim in claims:
-        passage = " ".join(claim.passage.split())
+        passage = markup.passage_text(claim.passage)
         at = flat.find(passage) if passage else -1
         if at < 0:
             continue
@@ -102,6 +103,8 @@ def mark(html, claims, note):
     text = "".join(piece[1] for piece in pieces if piece[0] == "text")
     placed = place(text, claims)
     out, block, offset, noted = [], [], 0, []
+    # A reference to a note is a link: one due inside a record link waits for it to close.
+    links_open, due = 0, []
 
     def close_block():
         if noted:
@@ -114,9 +117,13 @@ def mark(html, claims, note):
         block.clear()
         noted.clear()
 
-    for kind, value, depth in pieces:
+    for kind, value, depth, tag in pieces:
         if kind == "tag":
             block.append(value)
+            links_open += {"a": 1, "/a": -1}.get(tag, 0)
+            if not links_open:
+                block.extend(due)
+                due.clear()
             if depth == 0:  # a top-level block has closed
                 close_block()
             continue
@@ -138,7 +145,7 @@ def mark(html, claims, note):
                 f'<mark class="claim verdict-{inside.claim.verdict}"{first}>{words}</mark>'
             )
             if right == inside.end:
-                block.append(
+                (due if links_open else block).append(
                     f'<sup class="claim-ref"><a href="#note-{inside.claim.slug}">'
                     f"{inside.number}</a></sup>"
                 )

@@ -52,6 +52,12 @@ def readable(text):
     return SPACES.sub(" ", CONTROL.sub(" ", text)).strip()
 
 
+def passage_text(text):
+    """Text as a reader reads it, to find a passage in: record links as their words, no
+    Markdown, runs of white space made one space."""
+    return " ".join(readable(text).split())
+
+
 # --- Rendering -------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {

@@ -35,7 +35,7 @@ from .dates import (
     validate_partial_dates,
 )
 from .history import RecordHistory
-from .markup import readable
+from .markup import passage_text
 
 #: A page lists at most this many records of one relation, and links to the rest.
 SHOWN_LINKS = 50
@@ -905,12 +905,6 @@ class ClaimVerdict(models.TextChoices):
     INACCURATE = "inaccurate", _("inaccurate")
     #: Nothing read confirms or refutes it: a name no record holds, an effect no source tests.
     UNVERIFIABLE = "unverifiable", _("unverifiable")
-
-
-def passage_text(text):
-    """Text as a reader reads it, to find a passage in: record links as their words, no
-    Markdown, runs of white space made one space."""
-    return " ".join(readable(text).split())
 
 
 class ClaimQuerySet(PublicQuerySet):

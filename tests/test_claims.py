@@ -279,3 +279,38 @@ def test_a_section_edit_that_drops_a_claims_passage_is_refused(client, section, 
     kept = section.body + "\n\nA new closing sentence."
     assert save(publisher, section, body=kept).status_code == 302
     assert "A new closing sentence." in client.get(section.get_absolute_url()).text
+
+
+def test_a_note_reference_after_a_record_link_is_not_a_link_inside_it(client):
+    agreement = factories.AgreementFactory(slug="rio-treaty", title="Rio Treaty")
+    section = factories.SectionFactory(
+        slug="cold-war", body="Mexico signed the [[agreement:rio-treaty|Rio Treaty]] in 1947."
+    )
+    section.agreements.add(agreement)
+    factories.ClaimFactory(
+        slug="signed-rio", section=section, passage="Mexico signed the Rio Treaty", finding="So."
+    )
+
+    body = text_of(client.get(section.get_absolute_url()).text)
+
+    assert re.search(
+        r'Rio Treaty</mark></a><sup class="claim-ref"><a href="#note-signed-rio">', body
+    )
+    assert not re.search(r"<a [^>]*>(?:(?!</a>).)*<a ", body, flags=re.DOTALL)
+
+
+def test_a_passage_quoted_with_its_markdown_is_marked(client):
+    section = factories.SectionFactory(
+        slug="merida", body="The *Mérida* Initiative was announced in 2007."
+    )
+    factories.ClaimFactory(
+        slug="merida-markdown",
+        section=section,
+        passage="The *Mérida* Initiative was announced",
+        finding="So.",
+    )
+
+    page = client.get(section.get_absolute_url()).text
+
+    assert 'id="claim-merida-markdown"' in page
+    assert 'id="note-merida-markdown"' in page

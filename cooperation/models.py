@@ -217,6 +217,11 @@ class Record(Publishable):
         """(source, [what the record cites it for]) for each of its published sources."""
         return by_source(self.citations, self.sources.all())
 
+    def citations_of(self, source):
+        """What the record cites ``source`` for."""
+        [(_source, citations)] = by_source(self.citations, [source])
+        return citations
+
 
 # --- Sources and parties ---------------------------------------------------------------------
 

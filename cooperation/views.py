@@ -424,11 +424,8 @@ class SourceDetailView(PreviewMixin, RelationsMixin, DetailView):
         # Under each record that cites the source, what it cites it for.
         for relation in context["relations"]:
             for record in relation.records:
-                record.cited_for = [
-                    citation
-                    for citation in getattr(record, "citations", ())
-                    if citation["source"] == self.object.slug
-                ]
+                if isinstance(record, models.Record):
+                    record.cited_for = record.citations_of(self.object)
         return context
 
 

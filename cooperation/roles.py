@@ -4,18 +4,6 @@ delete and restore. Both are Django groups, kept by ``ensure_roles`` after every
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
 
-MODELS = (
-    "era",
-    "party",
-    "threat",
-    "agreement",
-    "initiative",
-    "event",
-    "section",
-    "source",
-    "claim",
-)
-
 ROLE_ACTIONS = {
     EDITOR: ("view", "add", "change"),
     PUBLISHER: ("view", "add", "change", "delete", "publish"),
@@ -26,8 +14,15 @@ ROLES = {"editor": EDITOR, "publisher": PUBLISHER}
 
 
 def role_permissions(role):
-    """Codenames of the cooperation permissions that ``role`` holds."""
-    return [f"{action}_{model}" for action in ROLE_ACTIONS[role] for model in MODELS]
+    """Codenames of the cooperation permissions that ``role`` holds: its actions on every
+    public type."""
+    from .models import PUBLIC_MODELS  # at call time: migrations import this module
+
+    return [
+        f"{action}_{model._meta.model_name}"
+        for action in ROLE_ACTIONS[role]
+        for model in PUBLIC_MODELS
+    ]
 
 
 def ensure_roles(**kwargs):

@@ -109,9 +109,6 @@ class TimelineForm(forms.Form):
     decade = YearsField(step=10, label=_("Decade"))
     year = YearsField(label=_("Year"))
 
-    #: The parameters a reader may give; anything else is reported.
-    PARAMETERS = ("type", "q", "era", "threat", "party", "decade", "year")
-
     def applied(self):
         """The valid filters given: invalid ones are reported and left out."""
         self.is_valid()

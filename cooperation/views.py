@@ -489,6 +489,9 @@ class FacetedListView(PagedRowsMixin, FilterView):
     #: The filter "held in a year" of this list, if it has one: the page then says how many
     #: records it leaves out because their end is not known.
     held_filter = None
+    #: Parameters the filter form keeps as they are (hidden), not as fields of its own: the
+    #: sort, chosen beside the results, and the records a "held in" year leaves out.
+    kept = ("ordering", "end_unknown_in")
 
     def get_context_data(self, **kwargs):
         expanded = self.request.GET.getlist("more")[:3]
@@ -497,14 +500,13 @@ class FacetedListView(PagedRowsMixin, FilterView):
         return super().get_context_data(
             title=self.title,
             facets=faceted.shown(),
-            facet_names={name for facet in self.facets for name in facet.own},
+            # Fields the form shows in their own place, or not at all: the rest follow the facets.
+            shown_apart={"q", *self.kept, *(name for facet in self.facets for name in facet.own)},
             active_filters=active,
             active_count=sum(len(values) for _label, values in active),
             left_out=self.left_out(faceted),
             kept_parameters=[
-                (name, value)
-                for name in ("ordering", "end_unknown_in")
-                for value in self.request.GET.getlist(name)[:1]
+                (name, value) for name in self.kept for value in self.request.GET.getlist(name)[:1]
             ],
             **kwargs,
         )
@@ -578,9 +580,6 @@ class ClaimListView(FacetedListView):
     title = gettext_lazy("The article's claims, checked")
     template_name = "cooperation/claim_list.html"
     facets = (ChoiceFacet("verdict"), RecordFacet("section"))
-
-    def get_queryset(self):
-        return models.Claim.objects.published().for_list()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -725,7 +724,7 @@ class TimelineView(TemplateView):
             years = drawing.years()
         axis = timeline.Axis.around(years, today)
         problems = [(form[name].label, errors) for name, errors in form.errors.items()]
-        problems += unknown_parameters(self.request, set(timeline.TimelineForm.PARAMETERS))
+        problems += unknown_parameters(self.request, set(form.fields))
         return super().get_context_data(
             form=form,
             applied=applied,
@@ -733,7 +732,6 @@ class TimelineView(TemplateView):
             most_drawn=timeline.MOST_DRAWN,
             eras=eras,
             chosen_eras={era.slug for era in applied.get("era", ())},
-            axis=axis,
             ticks=axis.ticks(),
             bands=axis.bands(eras, today),
             bars=timeline.bars(drawing.items, axis, today) if drawing.drawn else [],

@@ -23,14 +23,13 @@ class SourceFactory(factory.django.DjangoModelFactory):
     state = models.State.PUBLISHED
 
 
-class RecordFactory(factory.django.DjangoModelFactory):
+class VersionedFactory(factory.django.DjangoModelFactory):
+    """A published record with sources, saved with its relations and then given one version."""
+
     class Meta:
         abstract = True
         skip_postgeneration_save = True
 
-    title = factory.Sequence(lambda n: f"Record {n}")
-    slug = factory.Sequence(lambda n: f"record-{n}")
-    summary = "A summary."
     state = models.State.PUBLISHED
 
     @classmethod
@@ -50,6 +49,15 @@ class RecordFactory(factory.django.DjangoModelFactory):
     def sources(self, create, extracted, **kwargs):
         if create and extracted:
             self.sources.set(extracted)
+
+
+class RecordFactory(VersionedFactory):
+    class Meta:
+        abstract = True
+
+    title = factory.Sequence(lambda n: f"Record {n}")
+    slug = factory.Sequence(lambda n: f"record-{n}")
+    summary = "A summary."
 
 
 class PartyFactory(RecordFactory):
@@ -148,10 +156,9 @@ class SectionFactory(RecordFactory):
     position = factory.Sequence(lambda n: 100 + n)
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(VersionedFactory):
     class Meta:
         model = models.Claim
-        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"claim-{n}")
     section = factory.SubFactory(
@@ -160,9 +167,3 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     passage = "signed at Washington in 1942"
     verdict = models.ClaimVerdict.PARTLY_ACCURATE
     finding = "It was signed on 27 March 1942."
-    state = models.State.PUBLISHED
-
-    @factory.post_generation
-    def sources(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.sources.set(extracted)

@@ -314,3 +314,10 @@ def test_a_passage_quoted_with_its_markdown_is_marked(client):
 
     assert 'id="claim-merida-markdown"' in page
     assert 'id="note-merida-markdown"' in page
+
+
+def test_a_claim_made_with_its_sources_has_one_version(db):
+    claim = factories.ClaimFactory(sources=[factories.SourceFactory()])
+
+    assert claim.history.count() == 1
+    assert claim.history.first().sources.count() == 1

@@ -10,10 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import KIND_NUMBERS, PUBLIC_MODELS, Agreement, SearchEntry, State
-from cooperation.roles import EDITOR, PUBLISHER
 from cooperation.synthetic import generate
 from tests import factories
-from tests.admin_forms import admin_url, save, signed_in
+from tests.admin_forms import admin_url, save
 
 pytestmark = pytest.mark.django_db
 
@@ -252,9 +251,7 @@ def test_bad_facet_values_are_reported_and_the_search_still_runs(article, client
     assert "/agreements/merida-initiative/" in page
 
 
-def test_drafts_are_never_found_and_a_publication_is_found_at_once(client, django_user_model):
-    editor = signed_in(django_user_model, "ana", EDITOR)
-    publisher = signed_in(django_user_model, "pablo", PUBLISHER)
+def test_drafts_are_never_found_and_a_publication_is_found_at_once(client, editor, publisher):
     draft = factories.AgreementFactory(title="Tlaloc accord", slug="tlaloc", state=State.DRAFT)
     assert addresses(client, "tlaloc") == []
 

@@ -117,13 +117,13 @@ def test_an_unreadable_content_length_is_a_bad_request(client):
 
 
 @pytest.fixture
-def editor(django_user_model):
+def ana_account(django_user_model):
     return django_user_model.objects.create_user(
         "ana", password="the right password", is_staff=True
     )
 
 
-def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(client, editor):
+def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(client, ana_account):
     for _attempt in range(4):
         assert sign_in(client, "ana", "a wrong guess").status_code == 200
     assert sign_in(client, "ana", "a wrong guess").status_code == 429  # the fifth locks
@@ -135,7 +135,7 @@ def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(clien
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lock_holds_for_another_address_and_lifts_after_the_cool_off(client, editor):
+def test_the_lock_holds_for_another_address_and_lifts_after_the_cool_off(client, ana_account):
     for _attempt in range(5):
         sign_in(client, "ana", "a wrong guess")
     elsewhere = client.post(
@@ -154,14 +154,14 @@ def test_the_lock_holds_for_another_address_and_lifts_after_the_cool_off(client,
     assert sign_in(client, "ana", "the right password").status_code == 302
 
 
-def test_guessing_many_usernames_from_one_address_locks_the_address(client, editor):
+def test_guessing_many_usernames_from_one_address_locks_the_address(client, ana_account):
     for number in range(5):
         sign_in(client, f"someone-{number}", "a guess")
 
     assert sign_in(client, "ana", "the right password").status_code == 429
 
 
-def test_a_superuser_unlocks_in_the_admin(client, editor, django_user_model):
+def test_a_superuser_unlocks_in_the_admin(client, ana_account, django_user_model):
     for _attempt in range(5):
         sign_in(client, "ana", "a wrong guess")
     root = django_user_model.objects.create_superuser("root", "", "pw")

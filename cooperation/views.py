@@ -769,7 +769,12 @@ class TimelineView(TemplateView):
 
     def year_query(self, year):
         """The timeline's query string narrowed to ``year`` alone."""
-        return self.with_year(self.narrowed_query(decade=None, year=None)) + str(year)
+        return self.year_query_prefix + str(year)
+
+    @cached_property
+    def year_query_prefix(self):
+        """The timeline's query string but the year, written once for every year's column."""
+        return self.with_year(self.narrowed_query(decade=None, year=None))
 
     @cached_property
     def year_prefixes(self):

@@ -1,5 +1,6 @@
 """Public pages. Each view names the QuerySet method that fetches what its template shows."""
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -176,7 +177,7 @@ class RecordDetailView(PreviewMixin, RelationsMixin, DetailView):
         record = self.object
         links = markup.resolve_links(record.body, record.editorial_note, *self.linking_texts())
         return super().get_context_data(
-            body_html=self.body_html(markup.render(record.body, links), links),
+            **self.body_context(markup.render(record.body, links), links),
             note_html=markup.render(record.editorial_note, links),
             record_type=self.model._meta.verbose_name,
             **kwargs,
@@ -187,8 +188,9 @@ class RecordDetailView(PreviewMixin, RelationsMixin, DetailView):
         theirs."""
         return ()
 
-    def body_html(self, html, links):
-        return html
+    def body_context(self, html, links):
+        """What the page shows of the record's rendered text ``html``: its ``body_html``."""
+        return {"body_html": html}
 
 
 class LinkedRecordsMixin:
@@ -222,19 +224,15 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
     def linking_texts(self):
         return [claim.finding for claim in self.section_claims]
 
-    def body_html(self, html, links):
-        """The text with the passages checked marked, each with its note."""
-        marked, self.placed = claims.marked_section(html, self.section_claims, links)
-        return marked
-
-    def checked(self):
-        """[(verdict label, number)] of the claims marked, in the verdicts' order."""
-        found = {}
-        for placed in self.placed:
-            found[placed.claim.verdict] = found.get(placed.claim.verdict, 0) + 1
-        return [
+    def body_context(self, html, links):
+        """The text with the passages checked marked, each with its note; how many were
+        placed, and [(verdict label, number)] of them in the verdicts' order."""
+        marked, placed = claims.marked_section(html, self.section_claims, links)
+        found = Counter(each.claim.verdict for each in placed)
+        checked = [
             (label, found[value]) for value, label in models.ClaimVerdict.choices if value in found
         ]
+        return {"body_html": marked, "claim_count": len(placed), "checked": checked}
 
     def linked_groups(self):
         return {
@@ -256,26 +254,22 @@ class SectionDetailView(LinkedRecordsMixin, RecordDetailView):
         children_ids = [pk for pk, parent in order if parent == self.object.pk]
         wanted = {previous_id, next_id, *children_ids} - {None}
         shown = models.Section.objects.filter(pk__in=wanted).for_contents().in_bulk()
-        context = super().get_context_data(
+        return super().get_context_data(
             previous_section=shown.get(previous_id),
             next_section=shown.get(next_id),
             children=[shown[pk] for pk in children_ids],
             discussed_sources=self.discussed_sources(),
             **kwargs,
         )
-        # The body is marked by now: these are the claims placed in it.
-        context.update(checked=self.checked(), claim_count=len(self.placed))
-        return context
 
     def discussed_sources(self):
         """The published sources cited by the section or by the published records it discusses,
         in one query: a reader checks the section against them."""
         cited = Q(pk__in=self.object.sources.values("pk"))
         for model, records in self.linked_groups().items():
-            through = model.sources.through
-            source = model._meta.get_field("sources").m2m_field_name()
-            links = through.objects.filter(**{f"{source}__in": records.values("pk")})
-            cited |= Q(pk__in=links.values("source"))
+            through, record, source = counts.relation_table(model, "sources")
+            links = through.objects.filter(**{f"{record}__in": records.values("pk")})
+            cited |= Q(pk__in=links.values(source))
         return list(models.Source.objects.published().filter(cited).order_by("title"))
 
 

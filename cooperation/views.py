@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
@@ -655,12 +656,9 @@ class SearchView(PagedRowsMixin, ListView):
                 per_era[era] = per_era.get(era, 0) + count
         chosen_kinds = set(self.kinds or ())
         types = [
-            Option(value, label, per_kind.get(value, 0), value in chosen_kinds)
+            Option(value, capfirst(label), per_kind.get(value, 0), value in chosen_kinds)
             for value, label in self.form.fields["type"].choices
         ]
-        # Every era with results is named (on its results too); the most frequent are offered.
-        wanted = {era for _kind, era in self.counted if era is not None} | self.chosen_eras
-        self.eras = {era.pk: era for era in models.Era.objects.published().filter(pk__in=wanted)}
         offered = sorted((pk for pk in self.eras if pk in per_era), key=lambda pk: -per_era[pk])[
             : self.shown_eras
         ]
@@ -675,9 +673,16 @@ class SearchView(PagedRowsMixin, ListView):
             ShownFacet("era", _("Era"), eras, hidden),
         ]
 
+    @cached_property
+    def eras(self):
+        """{id: era} of every era with results (each result names its own) and the chosen."""
+        wanted = {era for _kind, era in self.counted if era is not None} | self.chosen_eras
+        return {era.pk: era for era in models.Era.objects.published().filter(pk__in=wanted)}
+
     def parameter_problems(self):
         form = self.form
         problems = [(form[name].label, errors) for name, errors in form.errors.items()]
+        problems += unknown_parameters(self.request, {*form.fields, "page"})
         if "q" in self.request.GET and not form.errors.get("q") and not self.query:
             problems.append((form["q"].label, [_("Type one or more words to search for.")]))
         return problems

@@ -391,3 +391,10 @@ def test_search_runs_the_same_queries_with_ten_times_the_records(article, client
 def test_every_public_type_has_its_own_number_in_the_index():
     assert set(KIND_NUMBERS) == {model._meta.model_name for model in PUBLIC_MODELS}
     assert len(set(KIND_NUMBERS.values())) == len(KIND_NUMBERS)
+
+
+def test_an_unknown_parameter_of_the_search_is_reported_and_the_rest_apply(article, client):
+    page = client.get("/search/", {"q": "merida", "colour": "red"}).text
+
+    assert "This list has no filter “colour”." in page
+    assert "/agreements/merida-initiative/" in page

@@ -57,6 +57,19 @@ def per_value(rows, column):
     return dict(grouped.values_list(column, "total"))
 
 
+def single_choice(applied, names):
+    """ "name=value" when the filters ``applied`` ({name: chosen values}) are one value of one
+    of ``names``, else None: a page every record's links open, whose counts are remembered
+    under that name."""
+    if len(applied) != 1:
+        return None
+    ((name, value),) = applied.items()
+    if name not in names or len(value) != 1:
+        return None
+    (chosen,) = value
+    return f"{name}={getattr(chosen, 'slug', chosen)}"
+
+
 def relation_table(model, relation):
     """(the table model of a many-to-many relation, its field to ``model``, its field to the
     other side)."""

@@ -242,19 +242,9 @@ class FacetedList:
         name = f"facets:{self.model._meta.model_name}"
         if not self.applied:
             return counts.remembered(name, self.count_unfiltered)
-        if single := self.single_choice():
+        if single := counts.single_choice(self.applied, {facet.name for facet in self.facets}):
             return counts.remembered(f"{name}:{single}", self.count_filtered)
         return self.count_filtered()
-
-    def single_choice(self):
-        """ "name=value" when the only filter is one value of one facet, else None."""
-        if len(self.applied) != 1:
-            return None
-        ((name, value),) = self.applied.items()
-        if name not in {facet.name for facet in self.facets} or len(value) != 1:
-            return None
-        (chosen,) = value
-        return f"{name}={getattr(chosen, 'slug', chosen)}"
 
     def count_filtered(self):
         """A facet that only its own filter narrows has the unfiltered counts: read if

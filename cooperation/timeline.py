@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .counts import remembered
+from . import counts
 from .dates import DATE_PARTS, PartialDate, YearOf, in_years
 from .filters import YearsField, chosen_through, linked_to, records_field
 from .models import (
@@ -270,13 +270,7 @@ def single_choice(applied):
     filters = {name: value for name, value in applied.items() if name != "type"}
     if not filters:
         return ""
-    if len(filters) != 1 or "q" in filters:
-        return None
-    ((name, value),) = filters.items()
-    if len(value) != 1:
-        return None
-    (chosen,) = value
-    return f"{name}={getattr(chosen, 'slug', chosen)}"
+    return counts.single_choice(filters, {"era", "threat", "party", "decade", "year"})
 
 
 def build(applied):
@@ -294,7 +288,9 @@ def build(applied):
             return per_year(records[kind.name], kind)
 
         per_kind[kind.name] = (
-            count() if single is None else remembered(f"timeline:{kind.name}:{single}", count)
+            count()
+            if single is None
+            else counts.remembered(f"timeline:{kind.name}:{single}", count)
         )
     timeline = Timeline(kinds, per_kind)
     if timeline.drawn and timeline.total:

@@ -260,8 +260,17 @@ class Index:
     def install(self, cursor):
         raise NotImplementedError
 
+    #: The column of ``matches`` that holds an entry's id, as the index's own query names it.
+    id_column = "id"
+
     def matches(self, query):
         raise NotImplementedError
+
+    def matches_between(self, query, first, last):
+        """``matches`` with ids from ``first`` to ``last``: the range is part of the index's
+        query, which seeks it within its lists."""
+        sql, params = self.matches(query)
+        return f"{sql} AND {self.id_column} BETWEEN %s AND %s", [*params, first, last]
 
     def record_ids(self, kind, query):
         """An expression for ``pk__in``: the ids of the ``kind`` records that match."""
@@ -290,6 +299,7 @@ class SQLiteIndex(Index):
     """FTS5 over the entries (an external-content table, kept in step by triggers)."""
 
     FTS = f"{ENTRY}_fts"
+    id_column = "rowid"
     #: bm25 weights of title, summary and body.
     WEIGHTS = "10.0, 4.0, 1.0"
 
@@ -323,11 +333,6 @@ class SQLiteIndex(Index):
     def matches(self, query):
         fts = self.FTS
         return f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s", [self.expression(query)]
-
-    def matches_between(self, query, first, last):
-        """FTS5 seeks a range of rowids within its lists: the range is part of its query."""
-        sql, params = self.matches(query)
-        return f"{sql} AND rowid BETWEEN %s AND %s", [*params, first, last]
 
     def hits_sql(self, query, kinds, eras, limit, offset):
         """The page's entries ranked (``RANKING``), then the marks made for those rows alone:
@@ -413,10 +418,6 @@ class PostgresIndex(Index):
             [self.expression(query)],
         )
 
-    def matches_between(self, query, first, last):
-        sql, params = self.matches(query)
-        return f"{sql} AND id BETWEEN %s AND %s", [*params, first, last]
-
     def hits_sql(self, query, kinds, eras, limit, offset):
         """The page's entries ranked as on SQLite (``RANKING``, ts_rank for bm25); then the
         marks made for those rows alone."""
@@ -439,8 +440,9 @@ class PostgresIndex(Index):
         )
 
 
-def engine():
-    return PostgresIndex() if connection.vendor == "postgresql" else SQLiteIndex()
+def engine(database=connection):
+    """The full-text index of ``database``'s engine."""
+    return PostgresIndex() if database.vendor == "postgresql" else SQLiteIndex()
 
 
 def install(using="default", **kwargs):
@@ -448,9 +450,8 @@ def install(using="default", **kwargs):
     from django.db import connections
 
     database = connections[using]
-    index_class = PostgresIndex if database.vendor == "postgresql" else SQLiteIndex
     with database.cursor() as cursor:
-        index_class().install(cursor)
+        engine(database).install(cursor)
 
 
 # --- A results page ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ most one more per type, whatever the number of records."""
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.db.models import Count
@@ -253,14 +254,16 @@ class Timeline:
 
     def years(self):
         """Every year with a record, in order."""
-        return sorted({year for years in self.counts.values() for year in years})
+        return list(self.per_year)
 
-    def rows_per_year(self):
-        """[(year, [(kind, count)])] for the table of counts."""
-        return [
-            (year, [(kind, self.counts[kind.name].get(year, 0)) for kind in self.kinds])
-            for year in self.years()
-        ]
+    @cached_property
+    def per_year(self):
+        """{year: records of every type shown begun that year}, in the years' order."""
+        totals = {}
+        for kind in self.kinds:
+            for year, count in self.counts[kind.name].items():
+                totals[year] = totals.get(year, 0) + count
+        return dict(sorted(totals.items()))
 
 
 def single_choice(applied):
@@ -440,11 +443,7 @@ class Column:
 def columns(timeline, axis, url_for, narrowed_to):
     """The counts per year as columns; ``url_for(kind, year)`` is where each part links and
     ``narrowed_to(year)`` the timeline's query string for that year alone."""
-    totals = {
-        year: sum(timeline.counts[kind.name].get(year, 0) for kind in timeline.kinds)
-        for year in timeline.years()
-    }
-    highest = max(totals.values(), default=1) or 1
+    highest = max(timeline.per_year.values(), default=1) or 1
     drawn = []
     for year in timeline.years():
         x = axis.x(year)

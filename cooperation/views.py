@@ -804,11 +804,11 @@ class TimelineView(TemplateView):
 
     def decades(self, drawing):
         """[(decade, count, query string narrowing to it)] for the counts' decades."""
+        if drawing.drawn:
+            return []  # the records themselves are drawn: no counts to narrow by
         per_decade = {}
-        for year, parts in drawing.rows_per_year():
-            per_decade[year - year % 10] = per_decade.get(year - year % 10, 0) + sum(
-                count for _kind, count in parts
-            )
+        for year, total in drawing.per_year.items():
+            per_decade[year - year % 10] = per_decade.get(year - year % 10, 0) + total
         return [
             (decade, total, self.narrowed_query(decade=[decade], year=None))
             for decade, total in sorted(per_decade.items())

@@ -345,7 +345,10 @@ class Axis:
         return [(year, self.x(year)) for year in range(self.first, self.last + 2, step)]
 
     def bands(self, eras, today):
-        """[(era, x, width)] of the eras over the axis, clipped to it."""
+        """[(era, x, width, name)] of the eras over the axis, clipped to it. Names take two
+        rows in turn, so each may run on to where the next name of its row begins; one cut
+        to fit ends with "…", and one with no room for a word is left out (the band keeps
+        its title)."""
         shown = []
         for era in eras:
             end = era.end_year or today.year
@@ -354,7 +357,22 @@ class Axis:
             start, end = max(era.start_year, self.first), min(end, self.last)
             x = self.x(start)
             shown.append((era, x, round(self.x(end + 1) - x, 1)))
-        return shown
+        named = []
+        for number, (era, x, width) in enumerate(shown):
+            room = (shown[number + 2][1] if number + 2 < len(shown) else WIDTH) - x
+            named.append((era, x, width, fitted(era.title, int(room / NAME_CHARACTER) - 1)))
+        return named
+
+
+#: The width of a character of an era's name, about, in SVG units.
+NAME_CHARACTER = 6.5
+
+
+def fitted(text, characters):
+    """``text`` cut to ``characters`` with "…", or "" if fewer than four would be left."""
+    if len(text) <= characters:
+        return text
+    return text[: characters - 1].rstrip() + "…" if characters >= 4 else ""
 
 
 @dataclass

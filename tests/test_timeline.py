@@ -236,3 +236,19 @@ def queries_kept(client, url):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
+
+
+def test_an_era_name_is_cut_to_the_room_before_the_next_name_of_its_row():
+    axis = timeline.Axis.around([1940, 2020], datetime.date(2026, 12, 1))
+    eras = [
+        factories.EraFactory.build(
+            title="Recognition and rapprochement", start_year=1920, end_year=1941
+        ),
+        factories.EraFactory.build(title="World War II alliance", start_year=1941, end_year=1945),
+        factories.EraFactory.build(title="Cold War", start_year=1945, end_year=1991),
+    ]
+
+    names = [name for _era, _x, _width, name in axis.bands(eras, datetime.date(2026, 12, 1))]
+
+    # The first name has the room up to "Cold War", the next of its row: about eight letters.
+    assert names == ["Recogn…", "World War II alliance", "Cold War"]
